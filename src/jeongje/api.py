@@ -1,0 +1,160 @@
+"""The library API: `run` a recipe over inputs, and read a finished run back."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ConfigError
+from .io.inputs import SHARD_BYTES
+from .io.readers import MAX_RECORD_BYTES, FieldMap
+from .job import MANIFEST, finalize, plan, prepare_output
+from .progress import Progress
+from .recipe import Recipe, load_recipe
+
+Format = Literal["parquet", "jsonl"]
+
+
+@dataclass
+class RunResult:
+    """A finished run: where it is, its manifest, and whether it resumed an earlier one."""
+
+    output: Path
+    manifest: dict[str, Any]
+    resumed: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.manifest["counts"]
+
+    def documents(self) -> pa.Table:
+        return read_documents(self.output)
+
+    def ledger(self) -> pa.Table:
+        return read_ledger(self.output)
+
+    def edits(self) -> pa.Table:
+        return read_edits(self.output)
+
+
+def run(
+    inputs: str | Path | list[str | Path],
+    output: str | Path,
+    recipe: str | Path | Recipe = "korean-news",
+    *,
+    workers: int | None = None,
+    format: Format = "parquet",
+    text_field: str = "text",
+    id_field: str | None = "id",
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    shard_bytes: int = SHARD_BYTES,
+) -> RunResult:
+    """Run `recipe` over `inputs` into `output`; resume if `output` holds this same run.
+
+    Args:
+        inputs: JSONL (plain, .gz, .zst) or Parquet files, folders or globs.
+        output: the output folder (see README "Output contract").
+        recipe: a built-in recipe name, a YAML path, or a `Recipe`.
+        workers: worker processes; default all cores. Output is the same for any value.
+        format: `parquet` (default) or `jsonl` for the kept documents.
+        text_field: input field holding the text.
+        id_field: input field holding the id; records without one get `file:line`.
+        max_record_bytes: larger records are quarantined as `too_large`.
+        overwrite: replace an output folder that holds a different run.
+        progress: show progress (bar on a terminal, log lines otherwise); default on.
+        shard_bytes: plain JSONL and Parquet files are split into shards of about this size.
+
+    Raises:
+        ConfigError, InputError, OutputConflictError, ConservationError (all JeongjeError).
+    """
+    if format not in ("parquet", "jsonl"):
+        raise ConfigError(f"format must be 'parquet' or 'jsonl', not {format!r}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}")
+    if max_record_bytes < 1:
+        raise ConfigError("max_record_bytes must be positive")
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe)
+    if isinstance(inputs, str | Path):
+        inputs = [inputs]
+    fields = FieldMap(text=text_field, id=id_field or None, max_record_bytes=max_record_bytes)
+    started = time.monotonic()
+    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes)
+    resumed = prepare_output(job, overwrite)
+    from .executors.local import LocalExecutor
+
+    executor = LocalExecutor(workers)
+    pending = job.pending()
+    bar = Progress(sum(_shard_bytes(t.shard) for t in pending), len(job.shards),
+                   len(job.shards) - len(pending), enabled=progress)
+    try:
+        executor.execute(job, bar)
+    finally:
+        bar.close()
+    manifest = finalize(job, time.monotonic() - started, executor.workers)
+    return RunResult(Path(output), manifest, resumed)
+
+
+def _shard_bytes(shard: Any) -> int:
+    if shard.end is not None and shard.file.format == "jsonl" and shard.file.compression is None:
+        return shard.end - shard.start
+    if shard.file.format == "parquet":
+        import pyarrow.parquet as pq_
+
+        try:
+            meta = pq_.ParquetFile(shard.file.path).metadata
+        except Exception:  # noqa: BLE001 - the reader quarantines unreadable files
+            return 0
+        end = meta.num_row_groups if shard.end is None else shard.end
+        return sum(meta.row_group(i).total_byte_size for i in range(shard.start, end))
+    return shard.file.size
+
+
+def _read_folder(output: str | Path, folder: str) -> pa.Table:
+    files = sorted((Path(output) / folder).glob("part-*.parquet"))
+    if not files:
+        from .io.writers import DOCUMENTS_SCHEMA, EDITS_SCHEMA, LEDGER_SCHEMA
+
+        schema = {"documents": DOCUMENTS_SCHEMA, "ledger": LEDGER_SCHEMA, "edits": EDITS_SCHEMA}
+        return schema[folder].empty_table()
+    return pa.concat_tables(pq.read_table(f) for f in files)
+
+
+def read_documents(output: str | Path) -> pa.Table:
+    """Kept documents (`id`, `text`, `metadata` as a JSON string) of a finished run."""
+    jsonl = sorted((Path(output) / "documents").glob("part-*.jsonl"))
+    if jsonl:
+        rows = []
+        for f in jsonl:
+            with open(f, encoding="utf-8") as fh:
+                for line in fh:
+                    d = json.loads(line)
+                    rows.append({"id": d["id"], "text": d["text"],
+                                 "metadata": json.dumps(d["metadata"], ensure_ascii=False,
+                                                        sort_keys=True, separators=(",", ":"))})
+        from .io.writers import DOCUMENTS_SCHEMA
+
+        return pa.Table.from_pylist(rows, schema=DOCUMENTS_SCHEMA)
+    return _read_folder(output, "documents")
+
+
+def read_ledger(output: str | Path) -> pa.Table:
+    """One row per input record: id, source, outcome, stage, reason, detail, ..."""
+    return _read_folder(output, "ledger")
+
+
+def read_edits(output: str | Path) -> pa.Table:
+    """One row per text edit: id, stage, reason, start, end, replacement, detail."""
+    return _read_folder(output, "edits")
+
+
+def read_manifest(output: str | Path) -> dict[str, Any]:
+    return json.loads((Path(output) / MANIFEST).read_text(encoding="utf-8"))

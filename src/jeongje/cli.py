@@ -1,0 +1,157 @@
+"""Command line: a thin layer over the library. Errors become one line and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import JeongjeError
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Map library errors to a single `error: ...` line and exit code 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except JeongjeError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished shards are kept; run the same command to resume",
+                       err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by `run` and `demo`."""
+    options = [
+        click.option("--recipe", "-r", default="korean-news", show_default=True,
+                     help="Built-in recipe name or a recipe YAML file."),
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: all cores). Output is the same for any value."),
+        click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet",
+                     show_default=True, help="Format of OUT/documents."),
+        click.option("--overwrite", is_flag=True,
+                     help="Replace an output folder that holds a different run."),
+        click.option("--progress/--no-progress", default=True, show_default=True,
+                     help="Progress bar on a terminal, log lines otherwise."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jeongje")
+def main() -> None:
+    """jeongje (정제): refine raw Korean text into a clean, rights-aware corpus with a ledger
+    that accounts for every input document."""
+
+
+@main.command()
+@click.option("--input", "-i", "inputs", multiple=True, required=True,
+              help="JSONL (.jsonl, .gz, .zst) or Parquet file, folder or glob; repeatable.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Output folder (documents/, ledger/, edits/, manifest.json).")
+@_run_options
+@click.option("--text-field", default="text", show_default=True, help="Input field with the text.")
+@click.option("--id-field", default="id", show_default=True,
+              help="Input field with the id; records without one get FILE:LINE.")
+@click.option("--max-record-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024,
+              show_default=True, help="Larger records are quarantined as too_large.")
+@_friendly
+def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
+        overwrite: bool, progress: bool, text_field: str, id_field: str,
+        max_record_bytes: int) -> None:
+    """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
+    from .api import run as run_api
+
+    result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
+                     text_field=text_field, id_field=id_field or None,
+                     max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress)
+    _print_summary(result.output, result.manifest, result.resumed)
+
+
+@main.command()
+@click.option("--output", "-o", default="out/demo", show_default=True,
+              type=click.Path(file_okay=False), help="Output folder.")
+@_run_options
+@_friendly
+def demo(output: str, recipe: str, workers: int | None, fmt: str, overwrite: bool,
+         progress: bool) -> None:
+    """Run the default recipe on the bundled Korean sample corpus."""
+    from .api import run as run_api
+    from .sample import sample_path
+
+    click.echo(f"input: bundled sample {sample_path()}")
+    result = run_api([str(sample_path())], output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
+                     overwrite=overwrite, progress=progress)
+    _print_summary(result.output, result.manifest, result.resumed)
+
+
+@main.command()
+@click.argument("output", type=click.Path(exists=True, file_okay=False))
+@_friendly
+def stats(output: str) -> None:
+    """Ledger summary of a finished run: documents and bytes per outcome/stage/reason."""
+    from .summary import ledger_summary, render_table
+
+    rows = ledger_summary(output)
+    click.echo(render_table(rows, ["outcome", "stage", "reason", "documents", "share",
+                                   "bytes_in", "bytes_out"]))
+
+
+@main.group()
+def recipe() -> None:
+    """Inspect recipes."""
+
+
+@recipe.command("show")
+@click.argument("name", default="korean-news")
+@_friendly
+def recipe_show(name: str) -> None:
+    """Print recipe NAME (built-in name or YAML file) fully resolved, as YAML to start from."""
+    from .recipe import load_recipe
+
+    click.echo(load_recipe(name).to_yaml(), nl=False)
+
+
+@recipe.command("list")
+def recipe_list() -> None:
+    """List built-in recipes and registered stages."""
+    from .recipe import builtin_recipes
+    from .stage import registry
+
+    click.echo("recipes:")
+    for name in builtin_recipes():
+        click.echo(f"  {name}")
+    click.echo("stages:")
+    for name, cls in sorted(registry().items()):
+        click.echo(f"  {name}@{cls.version}  {cls.description}")
+
+
+def _print_summary(output: Path, manifest: dict[str, Any], resumed: bool) -> None:
+    from .summary import manifest_rows, render_table
+
+    c = manifest["counts"]
+    if resumed:
+        click.echo("resumed an earlier run of the same inputs and recipe")
+    click.echo(f"{c['records']:,} records: {c['kept']:,} kept, {c['dropped']:,} dropped, "
+               f"{c['quarantined']:,} quarantined  (conservation check passed)")
+    click.echo(render_table(manifest_rows(manifest), ["outcome", "stage", "reason", "documents",
+                                                      "share", "bytes_in", "bytes_out"]))
+    out = Path(output)
+    click.echo("outputs:")
+    for label, path in [("documents", out / "documents"), ("ledger", out / "ledger"),
+                        ("edits", out / "edits"), ("manifest", out / "manifest.json")]:
+        click.echo(f"  {label:<10} {path}")

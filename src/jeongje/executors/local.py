@@ -1,0 +1,96 @@
+"""The embedded executor: worker processes on this machine, no server needed."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..errors import JeongjeError
+from ..job import Job
+from ..progress import Progress
+from ..recipe import Recipe, recipe_from_dict
+from ..runner import ShardTask, run_shard
+from ..stage import Stage
+
+_worker_stages: list[Stage] = []
+_worker_queue: Any = None
+
+
+class LocalExecutor:
+    """Runs a job's pending shards on `workers` processes (default: all cores).
+
+    Output does not depend on the worker count: each shard is processed by the same
+    function into its own files; a single worker runs in this process.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+
+    def execute(self, job: Job, progress: Progress) -> None:
+        tasks = job.pending()
+        if not tasks:
+            return
+        if self.workers == 1 or len(tasks) == 1:
+            stages = _build(job.recipe)
+            for task in tasks:
+                run_shard(task, stages, progress.advance)
+                progress.shard_done()
+            return
+        ctx = mp.get_context("spawn")
+        reports = ctx.Queue()
+        recipe = job.recipe.to_dict()
+        with ProcessPoolExecutor(min(self.workers, len(tasks)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(recipe, reports)) as pool:
+            futures: dict[Future[None], ShardTask] = {pool.submit(_work, t): t for t in tasks}
+            try:
+                while futures:
+                    done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
+                    _drain(reports, progress)
+                    for fut in done:
+                        task = futures.pop(fut)
+                        try:
+                            fut.result()
+                        except BrokenProcessPool as e:
+                            raise JeongjeError(
+                                f"a worker process died while processing shard {task.shard.index} "
+                                f"({task.shard.file.name}); finished shards are kept: run the same "
+                                "command again to resume"
+                            ) from e
+                        progress.shard_done()
+                _drain(reports, progress)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+
+
+def _build(recipe: Recipe) -> list[Stage]:
+    for stage in recipe.stages:
+        stage.setup()
+    return recipe.stages
+
+
+def _init_worker(recipe: dict[str, Any], reports: Any) -> None:
+    global _worker_stages, _worker_queue
+    _worker_stages = _build(recipe_from_dict(recipe))
+    _worker_queue = reports
+
+
+def _work(task: ShardTask) -> None:
+    def report(docs: int, nbytes: int) -> None:
+        _worker_queue.put((docs, nbytes))
+
+    run_shard(task, _worker_stages, report)
+
+
+def _drain(reports: Any, progress: Progress) -> None:
+    while True:
+        try:
+            docs, nbytes = reports.get_nowait()
+        except queue.Empty:
+            return
+        progress.advance(docs, nbytes)

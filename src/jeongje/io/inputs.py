@@ -1,0 +1,181 @@
+"""Resolving input arguments to files, and cutting files into shards.
+
+Shards depend only on the inputs (never on the worker count), so a run's output is the
+same whatever the number of workers, and a resumed run redoes exactly the unfinished shards.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".json", ".json.gz",
+                  ".json.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUPPORTED = JSONL_SUFFIXES + PARQUET_SUFFIXES
+
+#: Plain JSONL files larger than this are split into several shards at line boundaries.
+SHARD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: str  # absolute path
+    name: str  # stable display name: relative to the common parent of all inputs
+    size: int
+    format: str  # "jsonl" | "parquet"
+    compression: str | None  # None | "gzip" | "zstd"
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """A unit of work: a whole file, or a byte range of a plain JSONL file, or row groups."""
+
+    index: int
+    file: InputFile
+    start: int = 0  # byte offset (plain JSONL) or first row group (Parquet)
+    end: int | None = None  # exclusive byte offset / row group; None = to the end
+    first_line: int = 1  # line number of the first line at `start` (plain JSONL)
+    first_row: int = 0  # row number of the first row in the shard (Parquet)
+
+
+def file_format(path: str) -> tuple[str, str | None] | None:
+    lower = path.lower()
+    if lower.endswith(PARQUET_SUFFIXES):
+        return "parquet", None
+    if lower.endswith(JSONL_SUFFIXES):
+        if lower.endswith(".gz"):
+            return "jsonl", "gzip"
+        if lower.endswith((".zst", ".zstd")):
+            return "jsonl", "zstd"
+        return "jsonl", None
+    return None
+
+
+def resolve_inputs(inputs: list[str] | str) -> list[InputFile]:
+    """Expand files, folders (recursively) and globs into a sorted, de-duplicated file list."""
+    if isinstance(inputs, str | os.PathLike):
+        inputs = [str(inputs)]
+    if not inputs:
+        raise InputError("no input given: pass --input FILE|FOLDER|GLOB (several allowed)")
+    found: dict[str, None] = {}
+    for arg in inputs:
+        arg = str(arg)
+        if any(ch in arg for ch in "*?["):
+            matches = sorted(glob.glob(arg, recursive=True))
+            files = [m for m in matches if os.path.isfile(m) and file_format(m)]
+            if not files:
+                raise InputError(f"input glob {arg!r} matches no supported file ({_supported()})")
+        elif os.path.isdir(arg):
+            files = sorted(
+                str(p) for p in Path(arg).rglob("*")
+                if p.is_file() and file_format(str(p)) and not p.name.startswith(".")
+            )
+            if not files:
+                raise InputError(f"input folder {arg!r} holds no supported file ({_supported()})")
+        elif os.path.exists(arg):
+            if not file_format(arg):
+                raise InputError(f"input {arg!r}: unsupported file type; supported: {_supported()}")
+            files = [arg]
+        else:
+            raise InputError(f"input not found: {arg!r}")
+        for f in files:
+            found[os.path.abspath(f)] = None
+    paths = sorted(found)
+    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+    result = []
+    for p in paths:
+        fmt, comp = file_format(p)  # type: ignore[misc]
+        try:
+            size = os.path.getsize(p)
+        except OSError:
+            size = 0
+        result.append(InputFile(p, os.path.relpath(p, root), size, fmt, comp))
+    return result
+
+
+def checksum(path: str) -> str:
+    """BLAKE2b-128 of a file's bytes ('unreadable' when it cannot be read)."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as e:
+        return f"unreadable: {e.strerror}"
+    return h.hexdigest()
+
+
+def plan_shards(files: list[InputFile], shard_bytes: int = SHARD_BYTES) -> list[Shard]:
+    """Cut files into shards. Deterministic: depends only on file contents and `shard_bytes`."""
+    shards: list[Shard] = []
+    for f in files:
+        if f.format == "jsonl" and f.compression is None and f.size > shard_bytes:
+            for start, end, line in _split_plain(f.path, f.size, shard_bytes):
+                shards.append(Shard(len(shards), f, start, end, first_line=line))
+        elif f.format == "parquet":
+            for start, end, row in _split_parquet(f.path, shard_bytes):
+                shards.append(Shard(len(shards), f, start, end, first_row=row))
+        else:
+            shards.append(Shard(len(shards), f))
+    return shards
+
+
+def _split_plain(path: str, size: int, shard_bytes: int) -> list[tuple[int, int, int]]:
+    """Byte ranges ending at line boundaries, each with the number of its first line."""
+    cuts = [0]
+    with open(path, "rb") as f:
+        target = shard_bytes
+        while target < size:
+            f.seek(target)
+            f.readline()  # move to the next line start
+            pos = f.tell()
+            if pos >= size:
+                break
+            if pos > cuts[-1]:
+                cuts.append(pos)
+            target = pos + shard_bytes
+        ranges = []
+        line = 1
+        f.seek(0)
+        for i, start in enumerate(cuts):
+            end = cuts[i + 1] if i + 1 < len(cuts) else size
+            ranges.append((start, end, line))
+            remaining = end - start
+            while remaining > 0:  # count newlines in this range for the next start line
+                chunk = f.read(min(remaining, 1 << 22))
+                if not chunk:
+                    break
+                line += chunk.count(b"\n")
+                remaining -= len(chunk)
+    return ranges
+
+
+def _split_parquet(path: str, shard_bytes: int) -> list[tuple[int | None, int | None, int]]:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # noqa: BLE001 - an unreadable file is one shard; the reader quarantines it
+        return [(0, None, 0)]
+    ranges: list[tuple[int | None, int | None, int]] = []
+    start, acc, row, first_row = 0, 0, 0, 0
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        acc += rg.total_byte_size
+        row += rg.num_rows
+        if acc >= shard_bytes:
+            ranges.append((start, i + 1, first_row))
+            start, acc, first_row = i + 1, 0, row
+    if start < meta.num_row_groups or not ranges:
+        ranges.append((start, meta.num_row_groups, first_row))
+    return ranges
+
+
+def _supported() -> str:
+    return ", ".join(SUPPORTED)

@@ -1,0 +1,221 @@
+"""Readers: turn a shard into `Document`s, and every unreadable record into a `Quarantine`.
+
+A reader never raises on bad data. Invalid JSON, non-UTF-8 bytes, a missing or non-string
+text field, an oversized record, a truncated compressed stream and an unreadable file each
+become one quarantine row naming the file, the line/row and the error; reading goes on
+with the next record where the format allows it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from ..record import Document, Quarantine, Source
+from .inputs import Shard
+
+#: Records larger than this (bytes) are quarantined as `too_large` instead of processed.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """Which input fields hold the text and the id; every other field becomes metadata."""
+
+    text: str = "text"
+    id: str | None = "id"
+    max_record_bytes: int = MAX_RECORD_BYTES
+
+
+Progress = Callable[[int], None]  # called with the input bytes consumed since the last call
+
+
+def read_shard(shard: Shard, fields: FieldMap, progress: Progress | None = None
+               ) -> Iterator[Document | Quarantine]:
+    """Yield every record of `shard`, as a Document or a Quarantine, in input order."""
+    if shard.file.format == "parquet":
+        yield from _read_parquet(shard, fields, progress)
+    else:
+        yield from _read_jsonl(shard, fields, progress)
+
+
+# --------------------------------------------------------------------------- JSONL
+
+def _open_jsonl(shard: Shard) -> tuple[BinaryIO, BinaryIO]:
+    """Return (decompressed stream, raw file) positioned at the shard start."""
+    raw = open(shard.file.path, "rb")  # noqa: SIM115 - closed by the caller
+    if shard.file.compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if shard.file.compression == "zstd":
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        return io.BufferedReader(reader, buffer_size=1 << 20), raw  # type: ignore[arg-type]
+    raw.seek(shard.start)
+    return raw, raw
+
+
+def _read_jsonl(shard: Shard, fields: FieldMap, progress: Progress | None
+                ) -> Iterator[Document | Quarantine]:
+    name = shard.file.name
+    try:
+        stream, raw = _open_jsonl(shard)
+    except OSError as e:
+        yield _unreadable(name, e)
+        return
+    limit = fields.max_record_bytes
+    end = shard.end
+    line_no = shard.first_line
+    offset = shard.start if shard.file.compression is None else 0
+    last_raw = raw.tell()
+    try:
+        while end is None or offset < end:
+            try:
+                line = stream.readline(limit + 1)
+            except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as e:
+                yield Quarantine(
+                    id=Source(name, line=line_no).derived_id(), source=Source(name, line=line_no, offset=offset),
+                    error=f"truncated or corrupt compressed stream after line {line_no - 1} "
+                          f"(decompressed byte {offset}): {_err(e)}",
+                    reason="truncated_stream", detail={"offset": offset},
+                )
+                return
+            except Exception as e:  # noqa: BLE001 - zstandard raises its own ZstdError
+                yield Quarantine(
+                    id=Source(name, line=line_no).derived_id(), source=Source(name, line=line_no, offset=offset),
+                    error=f"corrupt compressed stream after line {line_no - 1} "
+                          f"(decompressed byte {offset}): {_err(e)}",
+                    reason="truncated_stream", detail={"offset": offset},
+                )
+                return
+            if not line:
+                break
+            size = len(line)
+            if size > limit and not line.endswith(b"\n"):
+                size += _skip_rest_of_line(stream, limit)
+                yield Quarantine(
+                    id=Source(name, line=line_no).derived_id(), source=Source(name, line=line_no, offset=offset),
+                    error=f"record larger than the limit of {limit} bytes ({size} bytes); "
+                          "raise --max-record-bytes to process it",
+                    reason="too_large", detail={"bytes": size, "limit": limit}, bytes_in=size,
+                )
+            elif line.strip():
+                yield _parse_line(line, name, line_no, offset, fields)
+            offset += size
+            line_no += 1
+            if progress is not None:
+                pos = raw.tell()
+                if pos != last_raw:
+                    progress(pos - last_raw)
+                    last_raw = pos
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _skip_rest_of_line(stream: BinaryIO, chunk: int) -> int:
+    skipped = 0
+    while True:
+        part = stream.readline(chunk)
+        skipped += len(part)
+        if not part or part.endswith(b"\n"):
+            return skipped
+
+
+def _parse_line(line: bytes, name: str, line_no: int, offset: int, fields: FieldMap
+                ) -> Document | Quarantine:
+    source = Source(name, line=line_no, offset=offset)
+    size = len(line)
+    try:
+        decoded = line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Quarantine(
+            id=source.derived_id(), source=source, reason="decode_error", bytes_in=size,
+            error=f"bytes that are not UTF-8 at byte {offset + e.start} "
+                  f"({line[e.start:e.start + 4]!r}): {e.reason}",
+            detail={"byte": offset + e.start},
+        )
+    try:
+        obj = json.loads(decoded)
+    except json.JSONDecodeError as e:
+        return Quarantine(
+            id=source.derived_id(), source=source, reason="invalid_json", bytes_in=size,
+            error=f"invalid JSON at column {e.colno}: {e.msg}", detail={"column": e.colno},
+        )
+    return _to_document(obj, source, fields, size)
+
+
+def _to_document(obj: Any, source: Source, fields: FieldMap, size: int) -> Document | Quarantine:
+    if not isinstance(obj, dict):
+        return Quarantine(source.derived_id(), source, reason="invalid_record", bytes_in=size,
+                          error=f"record is a JSON {type(obj).__name__}, not an object")
+    doc_id = obj.get(fields.id) if fields.id else None
+    if doc_id is None or doc_id == "":
+        doc_id = source.derived_id()
+    elif isinstance(doc_id, int | str) and not isinstance(doc_id, bool):
+        doc_id = str(doc_id)
+    else:
+        return Quarantine(source.derived_id(), source, reason="invalid_id", bytes_in=size,
+                          error=f"id field {fields.id!r} is a {type(doc_id).__name__}, "
+                                "not a string or integer")
+    if fields.text not in obj:
+        present = ", ".join(sorted(obj)[:12])
+        return Quarantine(doc_id, source, reason="missing_text", bytes_in=size,
+                          error=f"no text field {fields.text!r} (fields: {present}); "
+                                "choose another with --text-field")
+    text = obj[fields.text]
+    if not isinstance(text, str):
+        return Quarantine(doc_id, source, reason="invalid_text", bytes_in=size,
+                          error=f"text field {fields.text!r} is {type(text).__name__}, not a string")
+    metadata = {k: v for k, v in obj.items() if k != fields.text and k != fields.id}
+    return Document(id=doc_id, text=text, source=source, metadata=metadata,
+                    bytes_in=len(text.encode("utf-8", "surrogatepass")))
+
+
+# --------------------------------------------------------------------------- Parquet
+
+def _read_parquet(shard: Shard, fields: FieldMap, progress: Progress | None
+                  ) -> Iterator[Document | Quarantine]:
+    import pyarrow.parquet as pq
+
+    name = shard.file.name
+    try:
+        pf = pq.ParquetFile(shard.file.path)
+        n_groups = pf.metadata.num_row_groups
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several types for damaged files
+        yield _unreadable(name, e)
+        return
+    end = n_groups if shard.end is None else shard.end
+    row = shard.first_row
+    for group in range(shard.start, end):
+        n_rows = pf.metadata.row_group(group).num_rows
+        try:
+            table = pf.read_row_group(group)
+        except Exception as e:  # noqa: BLE001
+            source = Source(name, row=row)
+            yield Quarantine(
+                id=f"{name}:rowgroup{group}", source=source, reason="unreadable_row_group",
+                error=f"row group {group} (rows {row}..{row + n_rows - 1}) cannot be read: {_err(e)}",
+                detail={"row_group": group, "rows": n_rows},
+            )
+            row += n_rows
+            continue
+        for record in table.to_pylist():
+            yield _to_document(record, Source(name, row=row), fields, 0)
+            row += 1
+        if progress is not None:
+            progress(pf.metadata.row_group(group).total_byte_size)
+
+
+def _unreadable(name: str, e: BaseException) -> Quarantine:
+    return Quarantine(id=name, source=Source(name), reason="unreadable_file",
+                      error=f"cannot read file: {_err(e)}")
+
+
+def _err(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"

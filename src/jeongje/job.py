@@ -1,0 +1,233 @@
+"""A planned run: inputs, shards, recipe and fingerprint; preparing and finalizing OUT.
+
+Executors take a `Job`, run `run_shard` on its pending shards however they like, and the
+caller then calls `finalize`, which merges the shard markers, checks the conservation law
+and writes `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from contextlib import closing
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import __version__
+from .errors import ConservationError, InputError, OutputConflictError
+from .io.inputs import SHARD_BYTES, InputFile, Shard, checksum, plan_shards, resolve_inputs
+from .io.readers import FieldMap, read_shard
+from .io.writers import OUTPUT_FOLDERS, TMP_SUFFIX, write_json_atomic
+from .recipe import Recipe
+from .record import Quarantine
+from .runner import MARKERS, ShardTask, marker_path, read_marker
+from .stats import Stats
+
+RUN_FILE = "_run.json"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Job:
+    """Everything decided before any document is processed."""
+
+    inputs: list[InputFile]
+    checksums: list[str]
+    shards: list[Shard]
+    recipe: Recipe
+    out: Path
+    fields: FieldMap = field(default_factory=FieldMap)
+    format: str = "parquet"
+    fingerprint: str = ""
+
+    def tasks(self) -> list[ShardTask]:
+        return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint)
+                for s in self.shards]
+
+    def pending(self) -> list[ShardTask]:
+        """Shards without a valid completion marker (all of them on a fresh run)."""
+        return [t for t in self.tasks() if not self._done(t.shard)]
+
+    def _done(self, shard: Shard) -> bool:
+        marker = read_marker(self.out, shard.index)
+        if marker is None or marker.get("fingerprint") != self.fingerprint:
+            return False
+        doc_suffix = ".jsonl" if self.format == "jsonl" else ".parquet"
+        names = [("documents", doc_suffix), ("ledger", ".parquet"), ("edits", ".parquet")]
+        return all((self.out / d / f"part-{shard.index:05d}{s}").is_file() for d, s in names)
+
+
+def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: FieldMap,
+         fmt: str = "parquet", shard_bytes: int = SHARD_BYTES) -> Job:
+    """Resolve inputs, checksum them, cut shards and compute the run's fingerprint."""
+    files = resolve_inputs(inputs)
+    sums = [checksum(f.path) for f in files]
+    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt)
+    identity = {
+        "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
+        "recipe": recipe.to_dict(), "stage_versions": recipe.versions(),
+        "fields": [fields.text, fields.id, fields.max_record_bytes], "format": fmt,
+        "shard_bytes": shard_bytes, "jeongje": __version__,
+    }
+    job.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
+    _check_text_field(job)
+    return job
+
+
+def _check_text_field(job: Job) -> None:
+    """Fail early with a clear message when the text field is absent from the first record."""
+    if not job.shards:
+        return
+    with closing(read_shard(job.shards[0], job.fields)) as records:
+        first = next(records, None)
+    if isinstance(first, Quarantine) and first.reason == "missing_text":
+        raise InputError(f"{first.source}: {first.error}. Nothing was processed; pass the "
+                         "right --text-field (and --id-field)")
+
+
+def prepare_output(job: Job, overwrite: bool = False) -> bool:
+    """Create or validate the output folder; return True when resuming an earlier run."""
+    out = job.out
+    run_file = out / RUN_FILE
+    if out.exists() and not out.is_dir():
+        raise OutputConflictError(f"output {out} exists and is not a folder")
+    if run_file.is_file():
+        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        if previous.get("fingerprint") != job.fingerprint:
+            if not overwrite:
+                raise OutputConflictError(
+                    f"output folder {out} holds a different run ({_difference(previous, job)}); "
+                    "choose another --output or pass --overwrite to replace it"
+                )
+            _wipe(out)
+        else:
+            _remove_temporaries(out)
+            return True
+    elif out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise OutputConflictError(
+                f"output folder {out} is not empty and holds no jeongje run; "
+                "choose an empty or new folder, or pass --overwrite"
+            )
+        _wipe(out)
+    for name in (*OUTPUT_FOLDERS, MARKERS):
+        (out / name).mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_file, {
+        "fingerprint": job.fingerprint, "recipe": job.recipe.name,
+        "inputs": [f.name for f in job.inputs], "format": job.format,
+    })
+    return False
+
+
+def _difference(previous: dict[str, Any], job: Job) -> str:
+    if previous.get("inputs") != [f.name for f in job.inputs]:
+        return "other inputs"
+    if previous.get("recipe") != job.recipe.name:
+        return f"recipe {previous.get('recipe')!r}, not {job.recipe.name!r}"
+    if previous.get("format") != job.format:
+        return f"format {previous.get('format')}, not {job.format}"
+    return "changed input contents, recipe parameters or settings"
+
+
+def _wipe(out: Path) -> None:
+    for name in (*OUTPUT_FOLDERS, MARKERS, "report"):
+        shutil.rmtree(out / name, ignore_errors=True)
+    for name in (RUN_FILE, MANIFEST):
+        (out / name).unlink(missing_ok=True)
+
+
+def _remove_temporaries(out: Path) -> None:
+    for name in (*OUTPUT_FOLDERS, MARKERS):
+        for tmp in (out / name).glob(f"*{TMP_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
+
+
+def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
+    """Merge shard stats, verify conservation and write `manifest.json`; return it."""
+    stats = Stats()
+    for shard in job.shards:
+        marker = read_marker(job.out, shard.index)
+        if marker is None:
+            raise ConservationError(f"shard {shard.index} ({shard.file.name}) has no completion "
+                                    f"marker at {marker_path(job.out, shard.index)}")
+        stats = stats + Stats.from_dict(marker["stats"])
+    conservation = check_conservation(job, stats)
+    outcomes = stats.by_outcome()
+    manifest = {
+        "jeongje_version": __version__,
+        "fingerprint": job.fingerprint,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "recipe": job.recipe.to_dict(),
+        "stage_versions": job.recipe.versions(),
+        "options": {"text_field": job.fields.text, "id_field": job.fields.id,
+                    "max_record_bytes": job.fields.max_record_bytes, "format": job.format,
+                    "workers": workers},
+        "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
+                    "compression": f.compression, "blake2b_128": s}
+                   for f, s in zip(job.inputs, job.checksums, strict=True)],
+        "shards": len(job.shards),
+        "counts": {"records": stats.records, "kept": outcomes.get("kept", 0),
+                   "dropped": outcomes.get("dropped", 0),
+                   "quarantined": outcomes.get("quarantined", 0)},
+        "by_outcome_stage_reason": stats.rows(),
+        "edits": stats.edits,
+        "stage_seconds": {k: {"wall": round(v[0], 3), "cpu": round(v[1], 3), "documents": int(v[2])}
+                          for k, v in stats.stage_time.items()},
+        "bytes": {"text_in": stats.bytes_in, "text_out": stats.bytes_out,
+                  "files_in": sum(f.size for f in job.inputs)},
+        "wall_seconds": round(wall_seconds, 3),
+        "conservation": conservation,
+    }
+    write_json_atomic(job.out / MANIFEST, manifest)
+    return manifest
+
+
+def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
+    """inputs = kept + dropped + quarantined, one ledger row per record, ids unique."""
+    outcomes = stats.by_outcome()
+    kept, dropped, quar = (outcomes.get(k, 0) for k in ("kept", "dropped", "quarantined"))
+    ledger_files = sorted((job.out / "ledger").glob("part-*.parquet"))
+    expected = {f"part-{s.index:05d}.parquet" for s in job.shards}
+    stray = sorted(p.name for p in ledger_files if p.name not in expected)
+    if stray:
+        raise ConservationError(f"ledger holds files of no planned shard: {stray[:5]}")
+    ledger_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in ledger_files)
+    doc_rows = _count_documents(job)
+    ids = pq.ParquetDataset([str(p) for p in ledger_files]).read(columns=["id"]).column("id")
+    distinct = pc.count_distinct(ids).as_py() if len(ids) else 0
+    problems = []
+    if kept + dropped + quar != stats.records:
+        problems.append(f"records {stats.records} != kept {kept} + dropped {dropped} + "
+                        f"quarantined {quar}")
+    if ledger_rows != stats.records:
+        problems.append(f"ledger has {ledger_rows} rows for {stats.records} input records")
+    if doc_rows != kept:
+        problems.append(f"documents hold {doc_rows} rows but {kept} were kept")
+    if distinct != ledger_rows:
+        dupes = pc.value_counts(ids).filter(
+            pc.greater(pc.struct_field(pc.value_counts(ids), [1]), 1))
+        example = [d["values"] for d in dupes.to_pylist()[:5]]
+        problems.append(f"{ledger_rows - distinct} ledger ids are not unique (e.g. {example}); "
+                        "ids must be unique across input files: fix --id-field, or omit it so "
+                        "ids derive from file and line")
+    if problems:
+        raise ConservationError("conservation check failed: " + "; ".join(problems))
+    return {"records": stats.records, "kept": kept, "dropped": dropped, "quarantined": quar,
+            "ledger_rows": ledger_rows, "document_rows": doc_rows, "unique_ids": distinct, "ok": True}
+
+
+def _count_documents(job: Job) -> int:
+    folder = job.out / "documents"
+    if job.format == "jsonl":
+        total = 0
+        for p in folder.glob("part-*.jsonl"):
+            with open(p, "rb") as f:
+                total += sum(1 for _ in f)
+        return total
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("part-*.parquet"))

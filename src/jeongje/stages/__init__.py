@@ -1,0 +1,3 @@
+"""Built-in stages. Importing this package registers them by name."""
+
+from . import filters, normalize  # noqa: F401
