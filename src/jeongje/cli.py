@@ -69,16 +69,20 @@ def main() -> None:
               help="Input field with the id; records without one get FILE:LINE.")
 @click.option("--max-record-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024,
               show_default=True, help="Larger records are quarantined as too_large.")
+@click.option("--shard-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
+              show_default=True,
+              help="Plain JSONL and Parquet inputs are cut into shards of about this size.")
 @_friendly
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
         overwrite: bool, progress: bool, text_field: str, id_field: str,
-        max_record_bytes: int) -> None:
+        max_record_bytes: int, shard_bytes: int) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from .api import run as run_api
 
     result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
                      text_field=text_field, id_field=id_field or None,
-                     max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress)
+                     max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
+                     shard_bytes=shard_bytes)
     _print_summary(result.output, result.manifest, result.resumed)
 
 

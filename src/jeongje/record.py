@@ -94,14 +94,17 @@ class Document:
         if not spans:
             return
         ordered = sorted(spans, key=lambda s: (s.start, s.end))
-        pieces: list[str] = []
         pos = 0
-        for span in ordered:
+        for span in ordered:  # validate everything before changing anything
             if span.start < pos or span.end < span.start or span.end > len(self.text):
                 raise ValueError(
                     f"{stage}: bad or overlapping span [{span.start},{span.end}) "
                     f"in a text of {len(self.text)} characters (doc {self.id})"
                 )
+            pos = span.end
+        pieces: list[str] = []
+        pos = 0
+        for span in ordered:
             pieces.append(self.text[pos : span.start])
             pieces.append(span.replacement)
             pos = span.end

@@ -52,12 +52,49 @@ def _open_jsonl(shard: Shard) -> tuple[BinaryIO, BinaryIO]:
     if shard.file.compression == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     if shard.file.compression == "zstd":
-        import zstandard
-
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20), raw  # type: ignore[arg-type]
+        return io.BufferedReader(_ZstdStream(raw), buffer_size=1 << 20), raw
     raw.seek(shard.start)
     return raw, raw
+
+
+class _ZstdStream(io.RawIOBase):
+    """Decompresses concatenated zstd frames and raises EOFError when the input ends inside
+    a frame (zstandard's stream_reader ends silently there, which would lose data unseen)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        import zstandard
+
+        self._zstd = zstandard
+        self._raw = raw
+        self._dobj = zstandard.ZstdDecompressor().decompressobj()
+        self._buffer = b""
+        self._in_frame = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buffer:
+            chunk = self._raw.read(1 << 18)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ended inside a frame")
+                return 0
+            self._feed(chunk)
+        n = min(len(b), len(self._buffer))
+        b[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def _feed(self, chunk: bytes) -> None:
+        while chunk:
+            self._in_frame = True
+            self._buffer += self._dobj.decompress(chunk)
+            if not self._dobj.eof:
+                return
+            self._in_frame = False
+            chunk = self._dobj.unused_data
+            self._dobj = self._zstd.ZstdDecompressor().decompressobj()
 
 
 def _read_jsonl(shard: Shard, fields: FieldMap, progress: Progress | None

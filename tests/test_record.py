@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jeongje.record import Document, Edit, Source, Span
+
+json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text()
+metadata = st.dictionaries(st.text(min_size=1), st.recursive(
+    json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3),
+    max_leaves=8), max_size=5)
+
+
+@st.composite
+def documents(draw):
+    text = draw(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+    edits = [Edit(draw(st.sampled_from(["normalize.unicode", "clean.pii"])), 1, "r",
+                  draw(st.integers(0, 9)), draw(st.integers(10, 20)), draw(st.text(max_size=5)),
+                  draw(metadata)) for _ in range(draw(st.integers(0, 3)))]
+    return Document(draw(st.text(min_size=1)), text,
+                    Source(draw(st.text(min_size=1)), line=draw(st.none() | st.integers(1, 10**6))),
+                    draw(metadata), edits, draw(st.integers(0, 10**9)))
+
+
+@given(documents())
+def test_document_round_trips_through_dict(doc):
+    assert Document.from_dict(doc.to_dict()) == doc
+
+
+@given(st.text(max_size=60), st.data())
+def test_edit_replaces_spans_and_records_offsets_in_received_text(text, data):
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), min_size=2, max_size=6)))
+    spans = [Span(cuts[i], cuts[i + 1], "r", data.draw(st.text(max_size=3)))
+             for i in range(0, len(cuts) - 1, 2)]
+    doc = Document("x", text, Source("f", line=1))
+    doc.edit("s", 1, spans)
+    expected, pos = [], 0
+    for s in spans:
+        expected += [text[pos:s.start], s.replacement]
+        pos = s.end
+    assert doc.text == "".join(expected) + text[pos:]
+    assert [(e.start, e.end) for e in doc.edits] == [(s.start, s.end) for s in spans]
+
+
+def test_edit_rejects_overlapping_spans():
+    doc = Document("x", "가나다라마", Source("f", line=1))
+    with pytest.raises(ValueError, match="overlapping"):
+        doc.edit("s", 1, [Span(0, 3, "a"), Span(2, 4, "b")])
+    assert doc.text == "가나다라마" and doc.edits == []
+
+
+def test_source_and_derived_id():
+    assert str(Source("a/b.jsonl", line=7)) == "a/b.jsonl:7"
+    assert Source("t.parquet", row=0).derived_id() == "t.parquet:0"
