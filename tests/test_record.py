@@ -40,7 +40,8 @@ def test_edit_replaces_spans_and_records_offsets_in_received_text(text, data):
         expected += [text[pos:s.start], s.replacement]
         pos = s.end
     assert doc.text == "".join(expected) + text[pos:]
-    assert [(e.start, e.end) for e in doc.edits] == [(s.start, s.end) for s in spans]
+    assert [(e.start, e.end) for e in doc.edits] == [
+        (s.start, s.end) for s in spans if s.start != s.end or s.replacement]  # no-ops dropped
 
 
 def test_edit_rejects_overlapping_spans():
@@ -53,3 +54,41 @@ def test_edit_rejects_overlapping_spans():
 def test_source_and_derived_id():
     assert str(Source("a/b.jsonl", line=7)) == "a/b.jsonl:7"
     assert Source("t.parquet", row=0).derived_id() == "t.parquet:0"
+
+
+def replay(text, edits):
+    """Apply recorded edits (offsets into the stage's input) to the input text."""
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        assert e.start >= pos, "recorded edits overlap"
+        out += [text[pos:e.start], e.replacement]
+        pos = e.end
+    return "".join(out) + text[pos:]
+
+
+@st.composite
+def edit_rounds(draw):
+    text = draw(st.text(alphabet="가나다 ab\n", max_size=30))
+    rounds = []
+    current_len = len(text)
+    for _ in range(draw(st.integers(1, 4))):
+        cuts = sorted(draw(st.lists(st.integers(0, current_len), min_size=2, max_size=6)))
+        spans = [(cuts[i], cuts[i + 1], draw(st.text(alphabet="XY ", max_size=3)))
+                 for i in range(0, len(cuts) - 1, 2)]
+        rounds.append(spans)
+        current_len += sum(len(r) - (e - s) for s, e, r in spans)
+    return text, rounds
+
+
+@given(edit_rounds())
+def test_several_edit_calls_in_one_stage_record_offsets_into_the_stage_input(case):
+    text, rounds = case
+    doc = Document("x", text, Source("f", line=1), edits=[Edit("earlier", 1, "r", 0, 0, "")])
+    doc.text = text
+    doc.begin_stage()
+    for spans in rounds:
+        doc.edit("s", 1, [Span(s, e, "r", r) for s, e, r in spans])
+    mine = [e for e in doc.edits if e.stage == "s"]
+    assert replay(text, mine) == doc.text
+    assert all(0 <= e.start <= e.end <= len(text) for e in mine)
+    assert doc.edits[0].stage == "earlier"

@@ -85,15 +85,20 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     edits: list[Edit] = field(default_factory=list)
     bytes_in: int = 0
+    stage_mark: int = field(default=0, repr=False, compare=False)
 
     def edit(self, stage: str, version: int, spans: list[Span]) -> None:
         """Replace non-overlapping spans of the current text and record each as an Edit.
 
-        Offsets are character offsets into `self.text` as it is before this call.
+        `spans` use offsets into `self.text` as it is now. Recorded edits always use
+        offsets into the text as the stage received it (see `begin_stage`): when a stage
+        edits several times, later spans are mapped back through its earlier edits, and a
+        span that touches an earlier replacement is merged with it.
         """
         if not spans:
             return
-        ordered = sorted(spans, key=lambda s: (s.start, s.end))
+        ordered = [s for s in sorted(spans, key=lambda s: (s.start, s.end))
+                   if s.start != s.end or s.replacement]  # no-ops are not edits
         pos = 0
         for span in ordered:  # validate everything before changing anything
             if span.start < pos or span.end < span.start or span.end > len(self.text):
@@ -102,17 +107,36 @@ class Document:
                     f"in a text of {len(self.text)} characters (doc {self.id})"
                 )
             pos = span.end
+        prior = self.edits[self.stage_mark:]
+        if prior and any(e.stage != stage for e in prior):
+            raise ValueError(f"{stage}: edits of another stage since begin_stage (doc {self.id})")
+        current = self.text
         pieces: list[str] = []
         pos = 0
         for span in ordered:
-            pieces.append(self.text[pos : span.start])
+            pieces.append(current[pos : span.start])
             pieces.append(span.replacement)
             pos = span.end
-            self.edits.append(
-                Edit(stage, version, span.reason, span.start, span.end, span.replacement, span.detail)
-            )
-        pieces.append(self.text[pos:])
+        pieces.append(current[pos:])
         self.text = "".join(pieces)
+        if not prior:
+            self.edits.extend(Edit(stage, version, s.reason, s.start, s.end, s.replacement, s.detail)
+                              for s in ordered)
+            return
+        composed = list(prior)
+        shift = 0  # left to right; `current` always equals the text after `composed`
+        for span in ordered:
+            moved = Span(span.start + shift, span.end + shift, span.reason, span.replacement,
+                         span.detail)
+            composed = _compose(composed, moved, current, stage, version)
+            current = current[: moved.start] + span.replacement + current[moved.end :]
+            shift += len(span.replacement) - (span.end - span.start)
+        del self.edits[self.stage_mark:]
+        self.edits.extend(composed)
+
+    def begin_stage(self) -> None:
+        """Mark where the current stage's edits start (called by the runner per stage)."""
+        self.stage_mark = len(self.edits)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; `from_dict` inverts it exactly."""
@@ -140,6 +164,49 @@ class Document:
             edits=[Edit(**e) for e in data.get("edits") or []],
             bytes_in=int(data.get("bytes_in") or 0),
         )
+
+
+def _compose(prior: list[Edit], span: Span, current: str, stage: str, version: int) -> list[Edit]:
+    """Fold `span` (offsets into `current`, the text after the `prior` edits) into `prior`
+    (offsets into the stage's input text); return the sorted, non-overlapping result."""
+    a, b = span.start, span.end
+    ranges = []  # current-text range of each prior edit
+    delta = 0
+    for e in prior:
+        cs = e.start + delta
+        ce = cs + len(e.replacement)
+        ranges.append((cs, ce))
+        delta += len(e.replacement) - (e.end - e.start)
+    # strictly overlapping, or touching where either side is zero-length (insertions and
+    # deletions at the same point are merged so their order cannot be lost)
+    overlapped = {
+        i for i, (cs, ce) in enumerate(ranges)
+        if (cs < b and a < ce)
+        or (cs <= b and a <= ce and (a == b or cs == ce or prior[i].start == prior[i].end))
+    }
+    lo = min([a] + [ranges[i][0] for i in overlapped])
+    hi = max([b] + [ranges[i][1] for i in overlapped])
+
+    def to_input(x: int, at_end: bool) -> int:
+        shift = 0
+        for e, (cs, ce) in zip(prior, ranges, strict=True):
+            if ce < x or (ce == x and (cs < x if at_end else True)):
+                shift += len(e.replacement) - (e.end - e.start)
+        return x - shift
+
+    detail = dict(span.detail)
+    if overlapped:
+        detail.setdefault("merged_with", sorted({prior[i].reason for i in overlapped}))
+    start_in = to_input(lo, False)
+    end_in = start_in if lo == hi else to_input(hi, True)
+    start_in = min([start_in] + [prior[i].start for i in overlapped])
+    end_in = max([end_in] + [prior[i].end for i in overlapped])
+    merged = Edit(stage, version, span.reason, start_in, end_in,
+                  current[lo:a] + span.replacement + current[b:hi], detail)
+    keyed = [(e.start, e.end, ranges[i][0], e) for i, e in enumerate(prior) if i not in overlapped]
+    keyed.append((merged.start, merged.end, lo, merged))
+    keyed.sort(key=lambda k: k[:3])  # same input point: keep the order in the current text
+    return [k[3] for k in keyed]
 
 
 @dataclass(slots=True)

@@ -168,6 +168,8 @@ def outcome_keeps_edits(decision: tuple[str, str, int, str, dict[str, Any]] | No
 def _apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str]:
     """Run a stage over documents, isolating failures: a document whose processing raises
     becomes an error string (quarantined by the caller) and the others go on."""
+    for d in docs:
+        d.begin_stage()
     if type(stage).process_batch is not Stage.process_batch:
         snapshots = [(d.text, len(d.edits), dict(d.metadata)) for d in docs]
         try:

@@ -1,0 +1,181 @@
+"""Korean news boilerplate: datelines, bylines, captions, promos, UI strings, broadcast marks.
+
+Each rule is a named regex with the kind of boilerplate it finds; `find_boilerplate`
+returns non-overlapping spans with what they say (reporters, dateline city, publisher)
+so that a stage can move the facts to metadata and remove the text. Patterns follow the
+formats collected in the shared research notes (§2a-2b, with the pitfalls listed there:
+ASCII-only e-mail local parts, bylines only at the head/tail unless an e-mail or a wrapper
+makes them unambiguous, `[속보]` and in-body `… 기자였다` kept).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+NAME = r"[가-힣]{2,4}"
+TITLE = r"(?:선임기자|수석기자|인턴기자|객원기자|전문기자|사진기자|취재기자|기자|특파원|논설위원|편집위원|통신원)"
+DESK = r"(?:[가-힣A-Za-z]{1,10}(?:부|팀|국|실|센터|본부)|디지털뉴스[가-힣]{0,2})"
+_NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
+_END = r"(?:(?<=다\.)|(?<=[.!?…]\s)|(?<=다)\s|^)"
+
+# (kind, pattern). Order matters only for overlaps: earlier, longer spans win on merge.
+_RULES: list[tuple[str, str]] = [
+    # a photo caption that carries its own dateline, before the real dateline (wire copy)
+    ("caption", rf"[(\[]\s*[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]]\s*{_NAMES}\s*{TITLE}\s*=[^\n]{{0,200}}?"
+                rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)"),
+    # (서울=한빛뉴스) 김민준 기자 =   [부산=새누리통신] 이서연 기자 =   (제네바[스위스]=…) … 특파원 =
+    ("dateline", rf"[(\[（]\s*(?!사진)[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]）]\s*(?:{_NAMES}\s*{TITLE}\s*)?=\s?"),
+    # 대전=정하람 기자 (own line)
+    ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$"),
+    # captions and photo credits
+    ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]"),
+    ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n]{{1,20}})"),
+    ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?"),
+    ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]"),
+    ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?"),
+    ("caption", r"(?m)^[ \t]*▲[^\n]*$"),
+    ("caption", rf"▲[^\n▲]{{1,200}}?(?:다\.|모습\.?|\]|$)(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?"),
+    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})"),
+    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})"),
+    ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)"),
+    # bylines with an e-mail (unambiguous anywhere)
+    ("byline", rf"\[\s*(?:{DESK}\s+)?{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]"),
+    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?"),
+    ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}"),
+    ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]"),
+    ("byline", rf"글\s?=\s?{NAME}\s?{TITLE}(?:\s*/\s*사진\s?=\s?{NAME}\s?{TITLE})?"),
+    ("byline", rf"(?m)^[ \t]*\[{DESK}\][ \t]*$"),
+    # promos, related-article blocks, app/subscription prompts
+    ("promo", r"▶\s?관련\s?기사\s?◀|★\s?관련\s?기사|\[(?:관련\s?기사|관련\s?뉴스|J-Hot|핫클릭|많이 본 뉴스|인기\s?기사|[가-힣A-Za-z]{1,12}\s?화제의\s?뉴스)\]"),
+    ("promo", r"(?m)^[ \t]*[▶☞▷►][^\n]{0,100}$"),
+    ("promo", r"[▶☞▷►]\s?[^▶☞▷►\n<\[]{0,60}?(?:구독|바로\s?가기|앱|다운|받아\s?보세요|보세요|클릭|채널|팔로우|네이버|카카오|기사\s?보기|{EMAIL})[^▶☞▷►\n<\[]{0,20}?(?=[▶☞▷►<\[ⓒ©]|Copyright|\s\d{4}\.|$|\n)".replace("{EMAIL}", EMAIL)),
+    ("promo", r"기자\s?구독\s?후\s?기사\s?보기|구독\s?없이\s?계속\s?보기|이 기사는 언론사에서 [^\n.]{1,20} 섹션으로 분류했습니다\.|"
+              r"기사 추천은 [^\n.]{1,30}참여할 수 있습니다\.|자동요약 기사 제목과 주요 문장을 기반으로 자동요약한 결과입니다\.|"
+              r"읽어주기 기능은 [^\n.]{1,40}사용하실 수 있습니다\.|이 포스팅은 쿠팡 파트너스 활동의 일환으로[^\n]{0,60}?제공받습니다\."),
+    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?"),
+    ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\."),
+    ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}"),
+    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)"),
+    # broadcast markers, sign-offs and credits
+    ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】"),
+    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s)?[가-힣A-Za-z]{{2,12}}(?:\s?뉴스)?\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))"),
+    ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}"),
+]
+_COMPILED = [(kind, re.compile(p)) for kind, p in _RULES]
+
+# bylines without an e-mail are boilerplate only as a whole line at the head or tail
+_LINE_BYLINE = re.compile(
+    rf"^(?:[가-힣/=·]{{1,10}}\s+){{0,3}}[가-힣/=·]{{2,12}}\s?{TITLE}(?:\s?[·,]\s?{NAME}\s?{TITLE})*\s*(?:{EMAIL})?$")
+_EMAIL_RE = re.compile(EMAIL)
+_EMAIL_RUN = re.compile(rf"{EMAIL}(?:[\s,]+{EMAIL})*")
+_DATELINE_PARTS = re.compile(
+    rf"[(\[（]\s*([가-힣]{{1,12}})(?:\[[^\]\n]{{1,10}}\])?\s*=\s*([^\[\]()=\n]{{1,15}}?)\s*[)\]）]\s*(?:({_NAMES})\s*{TITLE})?")
+_CITY_NAME = re.compile(rf"^\s*([가-힣]{{1,6}})\s?=\s?({NAME})\s?{TITLE}")
+_REPORTER = re.compile(rf"({NAME})\s?(?:{DESK}\s)?{TITLE}")
+_SIGNOFF = re.compile(rf"([가-힣A-Za-z]{{2,12}}?)(?:\s?뉴스)?\s({NAME})입니다\.")
+_SENTENCE_END = re.compile(r"(?:다|요)[.!?]\s*$|[.!?]\s*$")
+
+
+@dataclass(slots=True)
+class Boilerplate:
+    start: int
+    end: int
+    kind: str
+    facts: dict[str, object] = field(default_factory=dict)
+
+
+def find_boilerplate(text: str) -> list[Boilerplate]:
+    """Non-overlapping boilerplate spans of `text`, in order, with the facts they state."""
+    spans: list[Boilerplate] = []
+    for kind, rx in _COMPILED:
+        for m in rx.finditer(text):
+            if m.end() > m.start() and text[m.start():m.end()].strip():
+                spans.append(Boilerplate(m.start(), m.end(), kind))
+    spans.extend(_line_bylines(text))
+    spans = _merge(spans)
+    spans.extend(_tail_emails(text, spans))
+    spans = _merge(spans)
+    for b in spans:
+        b.facts = _facts(text[b.start:b.end], b.kind)
+    return spans
+
+
+def _line_bylines(text: str) -> list[Boilerplate]:
+    """Whole-line bylines without e-mail, only among the first two and last three lines."""
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    nonempty = [ln for ln in lines if ln[2].strip()]
+    candidates = nonempty[:2] + nonempty[-3:]
+    out = []
+    for start, end, raw in candidates:
+        stripped = raw.strip()
+        if _LINE_BYLINE.match(stripped) and not _SENTENCE_END.search(stripped):
+            lead = len(raw) - len(raw.lstrip())
+            out.append(Boilerplate(start + lead, start + lead + len(stripped), "byline"))
+    return out
+
+
+def _tail_emails(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
+    """A run of e-mail addresses standing alone as a segment: after a sentence end or at a
+    line start, and followed by the end of the text/line or by other boilerplate."""
+    out = []
+    starts = {b.start for b in taken}
+    for m in _EMAIL_RUN.finditer(text):
+        if any(b.start <= m.start() < b.end for b in taken):
+            continue
+        before = text[: m.start()].rstrip(" \t")
+        if before and not (before.endswith(("\n", ".", "!", "?", "다", "]", ">")) or before[-1:] == "\n"):
+            continue
+        j = m.end()
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if j >= len(text) or text[j] == "\n" or j in starts or text[j] in "▶☞<[ⓒ©(":
+            out.append(Boilerplate(m.start(), m.end(), "byline"))
+    return out
+
+
+def _merge(spans: list[Boilerplate]) -> list[Boilerplate]:
+    spans = sorted(spans, key=lambda b: (b.start, -(b.end - b.start)))
+    out: list[Boilerplate] = []
+    for b in spans:
+        if out and b.start < out[-1].end:
+            if b.end > out[-1].end:
+                out[-1].end = b.end
+            continue
+        out.append(Boilerplate(b.start, b.end, b.kind))
+    return out
+
+
+def _facts(span: str, kind: str) -> dict[str, object]:
+    facts: dict[str, object] = {}
+    if kind == "dateline":
+        m = _DATELINE_PARTS.search(span)
+        if m:
+            facts["dateline_city"] = m.group(1)
+            facts["publisher"] = m.group(2).strip()
+            if m.group(3):
+                facts["reporters"] = m.group(3).split()
+        else:
+            m2 = _CITY_NAME.match(span)
+            if m2:
+                facts["dateline_city"], facts["reporters"] = m2.group(1), [m2.group(2)]
+    elif kind == "byline":
+        names = [m.group(1) for m in _REPORTER.finditer(span)]
+        names = [n for n in names if not n.endswith(("사진", "디지털"))]
+        m2 = _CITY_NAME.match(span) or re.match(rf"^\s*[가-힣]{{1,6}}/({NAME})\s?{TITLE}", span)
+        if m2:
+            names = [m2.group(m2.lastindex or 1)]
+        if names:
+            facts["reporters"] = names[:1] if span.lstrip().startswith("글") else names
+    elif kind == "signoff":
+        m = _SIGNOFF.search(span.removeprefix("지금까지").split("에서 ")[-1])
+        if m:
+            facts["publisher"], facts["reporters"] = m.group(1), [m.group(2)]
+    return facts

@@ -1,0 +1,261 @@
+"""Copyright / AI-training notices and open-licence statements in Korean news text.
+
+A notice is recognised from its parts, not from outlet strings (formats and variants:
+shared research notes, "Korean news notices" §1a-1b): an optional copyright mark
+(`ⓒ © Ⓒ (c) (C) Copyright 저작권자`), a publisher, and a prohibition clause built from a
+small vocabulary (`무단 전재 재배포 복제 수집 크롤링 AI 학습 활용 이용 ...`) ending in
+`금지`. Sentences that merely talk about such phrases ('…금지'라는 문구, 금지 조항을,
+금지를 요구했다, 금지한 약관) are not notices: the word after `금지` and quotes around the
+clause decide.
+
+Classes, strictest first: `ai_training_prohibited` > `crawling_prohibited` >
+`reproduction_prohibited`; `open_license` when a licence statement and no prohibition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+AI_TRAINING = "ai_training_prohibited"
+CRAWLING = "crawling_prohibited"
+REPRODUCTION = "reproduction_prohibited"
+OPEN_LICENSE = "open_license"
+NONE = "none"
+STRICTNESS = {AI_TRAINING: 3, CRAWLING: 2, REPRODUCTION: 1, OPEN_LICENSE: 0, NONE: 0}
+CLASSES = (AI_TRAINING, CRAWLING, REPRODUCTION, OPEN_LICENSE, NONE)
+
+MARK = r"(?:Copyrights?\s*(?:ⓒ|©|Ⓒ|\([cC]\)|by\b)?|저작권자?\s*(?:ⓒ|©|Ⓒ|\([cC]\))?|ⓒ|©|Ⓒ|\([cC]\))"
+_MARK_RE = re.compile(MARK)
+_VOCAB = (
+    r"무단|전재|재배포|배포|복제|수집|크롤링|스크래핑|자동화된|인공\s?지능|AI|ＡＩ|학습|활용|이용|훈련|"
+    r"변형|재가공|재판매|판매|사용|DB|데이터베이스|데이터|마이닝|텍스트|TDM|및|또는|등|의|를|을|과|와|"
+    r"모든|콘텐츠|컨텐츠|기사|본|이|행위"
+)
+_SEP = r"[\s,·・&\-–—/():|~]*"
+_CLAUSE_TAIL = re.compile(rf"(?:(?:{_VOCAB}){_SEP})+\Z")
+_PROHIBIT = re.compile(r"금\s?지(?:합니다|됩니다|함)?")
+_AI = re.compile(r"(?:AI|ＡＩ|인공\s?지능|TDM|데이터\s?마이닝)[\s()AI]*(?:학습|활용|이용|훈련|사용|마이닝|금지)")
+_CRAWL = re.compile(r"크롤링|수집|스크래핑")
+# words that continue a sentence after "금지" (a mention, not a notice)
+_MENTION_AFTER = re.compile(
+    r"\s?(?:조항|표시|여부|가처분|원칙|규정|문구|조치|방침|요구|약관|정책|명령|규칙|운동|조례|법|의무|"
+    r"대상|방안|선언|요청|입장|청구|소송|표기)")
+_QUOTES_OPEN = "'‘\"“「『"
+_QUOTES_CLOSE = "'’\"”」』"
+_OPENERS = {"<": ">", "[": "]", "＜": "＞", "〈": "〉", "【": "】", "(": ")", "“": "”", "「": "」",
+            "［": "］", "-": "-"}
+_KOREAN_SENTENCE_END = re.compile(r"(?:다|요|까|죠)[.!?]|다\s")
+_RIGHTS_RESERVED = re.compile(MARK + r"[^\n]{0,80}?All\s+[Rr]ights\s+[Rr]eserved\.?")
+
+_LICENCE = re.compile(
+    r"CC\s?BY(?:[-‐ ](?:SA|NC|ND))*(?:\s?\d\.\d)?(?:\s?KR)?|CC0|크리에이티브\s?커먼즈(?:\s?저작자표시)?"
+    r"|공공누리\s?(?:제\s?[1-4]\s?유형|[1-4]\s?유형)")
+_LICENCE_SELF = re.compile(
+    r"(?:이|본|해당)\s?(?:기사|글|문서|저작물|자료|보도자료|콘텐츠|사진|이미지|게시물)[은는이가]"
+    r"|따라\s?(?:자유롭게\s?)?이용|따릅니다|배포됩니다|이용할 수 있|이용 가능")
+_LICENCE_MENTION = re.compile(r"방안|검토|조례|어긴|붙은|적용하|안내했|공개하는|쓰라고|조건을")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A copyright/rights notice found in a text."""
+
+    start: int
+    end: int
+    klass: str
+    text: str
+    publisher: str | None = None
+
+
+def classify_clause(clause: str) -> str:
+    if _AI.search(clause):
+        return AI_TRAINING
+    if _CRAWL.search(clause):
+        return CRAWLING
+    return REPRODUCTION
+
+
+def find_notices(text: str) -> list[Notice]:
+    """Every rights notice in `text` (prohibitions and licence statements), in order."""
+    spans: list[tuple[int, int, str]] = []
+    for m in _PROHIBIT.finditer(text):
+        found = _notice_at(text, m.start(), m.end())
+        if found:
+            spans.append(found)
+    for m in _RIGHTS_RESERVED.finditer(text):
+        if not any(s <= m.start() < e for s, e, _ in spans):
+            spans.append((*_wrap(text, m.start(), m.end()), REPRODUCTION))
+    spans.extend(_licences(text, spans))
+    merged = _merge(sorted(spans), text)
+    return [Notice(s, e, k, text[s:e], _publisher(text[s:e])) for s, e, k in merged]
+
+
+def document_class(notices: list[Notice]) -> str:
+    """The strictest class among a document's notices (`none` without any)."""
+    best = NONE
+    for n in notices:
+        if STRICTNESS[n.klass] > STRICTNESS[best] or (best == NONE and n.klass == OPEN_LICENSE):
+            best = n.klass
+    return best
+
+
+def _notice_at(text: str, p_start: int, p_end: int) -> tuple[int, int, str] | None:
+    window_start = max(0, p_start - 120)
+    line_start = text.rfind("\n", 0, p_start) + 1
+    window_start = max(window_start, line_start)
+    tail = _CLAUSE_TAIL.search(text, window_start, p_start)
+    if not tail:
+        return None
+    c_start = tail.start()
+    while c_start < p_start and text[c_start] in " ,·&-/():|~\t":
+        c_start += 1
+    clause = text[c_start:p_end]
+    nxt = text[p_end : p_end + 1]
+    if nxt and ("\uac00" <= nxt <= "\ud7a3" or nxt in _QUOTES_CLOSE):
+        return None  # 금지를 / 금지한 / 금지는 / 금지'라는
+    if _MENTION_AFTER.match(text, p_end):
+        return None  # 금지 조항을 / 금지 표시가
+    before = text[max(line_start, c_start - 2) : c_start]
+    anchor = _anchor_before(text, line_start, c_start)
+    if any(q in before for q in _QUOTES_OPEN) and anchor is None:
+        return None  # '무단 전재 및 재배포 금지'라는 …
+    if anchor is None:
+        if not (_at_boundary(text, line_start, c_start) and ("무단" in clause or _AI.search(clause)
+                                                            or "합니다" in clause or "크롤링" in clause)):
+            return None
+        start = c_start
+    else:
+        start = anchor
+    lead = re.compile(r"※\s*$").search(text, line_start, start)
+    if lead:
+        start = lead.start()
+    end = p_end
+    # absorb a trailing period and a trailing "ⓒ publisher" signature
+    m = re.compile(r"\.?(?:\s*" + MARK + r"\s?[^\s<>\[\]\n.]{1,20}(?=\s*(?:$|\n|[>\]＞〉】])))?").match(text, end)
+    if m:
+        end = m.end()
+    start, end = _wrap(text, start, end)
+    return start, end, classify_clause(clause)
+
+
+def _anchor_before(text: str, line_start: int, c_start: int) -> int | None:
+    """Start of a copyright mark earlier on the line, with no Korean sentence end between."""
+    lo = max(line_start, c_start - 120)
+    best = None
+    for m in _MARK_RE.finditer(text, lo, c_start):
+        if not _KOREAN_SENTENCE_END.search(text, m.end(), c_start):
+            best = m.start()
+            break
+    if best is None:
+        return None
+    prefix = re.compile(r"(?:GoodNews\s+paper|※)\s*$").search(text, line_start, best)
+    return prefix.start() if prefix else best
+
+
+def _at_boundary(text: str, line_start: int, pos: int) -> bool:
+    j = pos - 1
+    while j >= line_start and text[j] in " \t":
+        j -= 1
+    return j < line_start or text[j] in ".!?※-–—<[＜〈【(“\"'>" or text[j] == "\n"
+
+
+def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend [start, end) over an enclosing wrapper (<…>, […], - … -) on the same line."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i < 0 or text[i] not in _OPENERS:
+        return start, end
+    opener, closer = text[i], _OPENERS[text[i]]
+    if opener == "-" and not (i == 0 or text[i - 1] in "\n "):
+        return start, end
+    j = end
+    limit = min(len(text), end + 60)
+    depth = 0
+    while j < limit and text[j] != "\n":
+        ch = text[j]
+        if opener != closer and ch == opener:
+            depth += 1
+        elif ch == closer:
+            if depth == 0:
+                return i, j + 1
+            depth -= 1
+        j += 1
+    return start, end
+
+
+def _licences(text: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _LICENCE.finditer(text):
+        if any(s <= m.start() < e for s, e, _ in taken):
+            continue
+        s_start, s_end = _sentence_bounds(text, m.start(), m.end())
+        sentence = text[s_start:s_end]
+        if _LICENCE_MENTION.search(sentence):
+            continue
+        wrapped = _wrap(text, m.start(), m.end())
+        in_brackets = wrapped != (m.start(), m.end()) or text[max(0, m.start() - 8) : m.start()].rstrip().endswith(("[", "(", ":"))
+        after_mark = bool(_MARK_RE.search(text, max(s_start, m.start() - 40), m.start()))
+        standalone = len(sentence.strip()) <= 30 and not text[s_end:].strip()
+        if _LICENCE_SELF.search(sentence) or after_mark or standalone:
+            out.append((s_start, s_end, OPEN_LICENSE))
+        elif in_brackets:
+            i = text.rfind("[", 0, m.start())
+            j = text.find("]", m.end())
+            out.append((i, j + 1, OPEN_LICENSE) if 0 <= i and j > 0 and m.start() - i < 40 else (*wrapped, OPEN_LICENSE))
+    return out
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (ended by '다.', '.', '!' or a line break) around [start, end)."""
+    lo = start
+    while lo > 0:
+        ch = text[lo - 1]
+        if ch == "\n" or (ch in ".!?" and not (lo - 2 >= 0 and text[lo - 2].isdigit() and lo < len(text) and text[lo].isdigit())):
+            break
+        lo -= 1
+    hi = end
+    while hi < len(text):
+        ch = text[hi]
+        if ch == "\n":
+            break
+        if ch in ".!?" and not (text[hi - 1].isdigit() and hi + 1 < len(text) and text[hi + 1].isdigit()):
+            hi += 1
+            break
+        hi += 1
+    while lo < hi and text[lo] in " \t":
+        lo += 1
+    return lo, hi
+
+
+def _merge(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for s, e, k in spans:
+        if out and (s <= out[-1][1] or not text[out[-1][1] : s].strip(" ,·&-")):
+            ps, pe, pk = out[-1]
+            best = pk if STRICTNESS[pk] >= STRICTNESS[k] else k
+            out[-1] = (min(ps, s), max(pe, e), best)
+        else:
+            out.append((s, e, k))
+    return out
+
+
+_PUB_CLEAN = re.compile(
+    r"All\s+[Rr]ights\s+[Rr]eserved\.?|Copyrights?|저작권자?|ⓒ|©|Ⓒ|\([cC]\)|\bby\b|GoodNews\s+paper|"
+    r"'[^']*'|‘[^’]*’|\([^)]*\)|https?://\S+|[<>\[\]＜＞〈〉※:]")
+
+
+def _publisher(notice: str) -> str | None:
+    """The publisher named in a notice, if any ('Copyright ⓒ 다온경제. All rights…' -> 다온경제)."""
+    m = _MARK_RE.search(notice)
+    if not m:
+        return None
+    after = re.sub(r"\([^)]*\)|https?://\S+|www\.\S+", " ", notice[m.start():])
+    cut = re.search(r"무단|모든\s|인공|AI|이 저작물|CC\s?BY|,|\.\s|-\s|&|:", after[len(m.group()):])
+    head = after[: len(m.group()) + cut.start()] if cut else after
+    name = _PUB_CLEAN.sub(" ", head)
+    name = re.sub(r"\s+", " ", name).strip(" .,-·&")
+    if not name or len(name) > 30:
+        return None
+    return name.split(" ")[-1] if len(name.split(" ")) > 3 else name
