@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-NAME = r"[가-힣]{2,4}"
+NAME = r"(?!선임|수석|인턴|객원|전문|사진|취재)[가-힣]{2,4}"
 TITLE = r"(?:선임기자|수석기자|인턴기자|객원기자|전문기자|사진기자|취재기자|기자|특파원|논설위원|편집위원|통신원)"
 DESK = r"(?:[가-힣A-Za-z]{1,10}(?:부|팀|국|실|센터|본부)|디지털뉴스[가-힣]{0,2})"
 _NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
@@ -42,7 +42,7 @@ _RULES: list[tuple[str, str]] = [
     ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})"),
     ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)"),
     # bylines with an e-mail (unambiguous anywhere)
-    ("byline", rf"\[\s*(?:{DESK}\s+)?{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]"),
+    ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]"),
     ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?"),
     ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}"),
     ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]"),

@@ -1,0 +1,198 @@
+"""Rights reservations: in-text notices, machine-readable signals and a publisher registry.
+
+Each document gets one class, the strictest of what its evidence says:
+`ai_training_prohibited` > `crawling_prohibited` > `reproduction_prohibited`, else
+`open_license` when it carries a licence statement, else `none`. The recipe's policy
+table decides per class whether the document is dropped (reason `rights_reserved`) or
+kept with the class in `metadata["rights"]`.
+
+Machine-readable signals come from the record's metadata (the web readers fill them):
+`tdm-reservation` (W3C TDMRep: `1` reserves TDM rights, `0` does not, anything else is a
+protocol error and counts as unset), robots `noai` (in `robots` or `x-robots-tag`), and
+IETF AIPREF `content-usage` (`train-ai=n`). They may sit at the top level of the metadata
+or under `rights_signals`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..korean.notices import (
+    AI_TRAINING,
+    CLASSES,
+    NONE,
+    STRICTNESS,
+    Notice,
+    document_class,
+    find_notices,
+)
+from ..record import Document, Drop
+from ..stage import Stage, register
+
+DEFAULT_POLICY = {"ai_training_prohibited": "drop", "crawling_prohibited": "drop",
+                  "reproduction_prohibited": "keep", "open_license": "keep", "none": "keep"}
+_AIPREF = re.compile(r"(?:^|[\s,;])train-ai\s*=\s*n\b")
+_NOAI = re.compile(r"(?:^|[\s,;])noai\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    name: str
+    reservation: str
+    aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    since: date | None = None
+    source: str = ""
+
+
+def load_registry(paths: list[str]) -> list[RegistryEntry]:
+    """The shipped registry plus user files (later entries with the same name win)."""
+    texts = [(resources.files("jeongje") / "registry" / "publishers.yaml").read_text("utf-8")]
+    texts += [Path(p).read_text(encoding="utf-8") for p in paths]
+    entries: dict[str, RegistryEntry] = {}
+    for where, text in zip(["publishers.yaml", *paths], texts, strict=True):
+        data = yaml.safe_load(text) or {}
+        for i, item in enumerate(data.get("publishers") or []):
+            if item.get("reservation") not in CLASSES:
+                raise ValueError(f"{where}: publishers[{i}].reservation must be one of {CLASSES}")
+            since = item.get("since")
+            entries[item["name"]] = RegistryEntry(
+                name=item["name"], reservation=item["reservation"],
+                aliases=tuple(item.get("aliases") or ()), domains=tuple(item.get("domains") or ()),
+                since=date.fromisoformat(str(since)) if since else None,
+                source=str(item.get("source") or "").strip())
+    return list(entries.values())
+
+
+@register
+@dataclass
+class RightsFilter(Stage):
+    """Classify each document's rights reservation and apply the policy table.
+
+    Evidence (matched notice text and position, signal, or registry entry) goes to the
+    ledger on drops and to `metadata["rights"]` on kept documents.
+    """
+
+    name: ClassVar[str] = "rights.reservation"
+    version: ClassVar[int] = 1
+    reasons: ClassVar[frozenset[str]] = frozenset({"rights_reserved"})
+    description: ClassVar[str] = "honour copyright/AI-training notices, TDMRep, noai, AIPREF"
+
+    policy: dict[str, Literal["drop", "keep"]] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    use_registry: bool = True
+    registry_files: list[str] = field(default_factory=list)
+    registry_dates: Literal["since", "ignore"] = "since"
+    publisher_fields: list[str] = field(default_factory=lambda: ["publisher", "press", "site_name"])
+    url_fields: list[str] = field(default_factory=lambda: ["url", "canonical_url", "target_uri"])
+    date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.policy) - set(CLASSES))
+        if unknown:
+            raise ValueError(f"policy: unknown class {unknown[0]!r}; classes: {', '.join(CLASSES)}")
+        self.policy = {**DEFAULT_POLICY, **self.policy}
+        self._registry: list[RegistryEntry] | None = None
+
+    def setup(self) -> None:
+        self._registry = load_registry(self.registry_files) if self.use_registry else []
+
+    def process(self, doc: Document) -> Drop | None:
+        if self._registry is None:
+            self.setup()
+        notices = find_notices(doc.text)
+        klass = document_class(notices)
+        evidence: dict[str, Any] = {}
+        if klass != NONE:
+            strongest = _strongest(notices, klass)
+            evidence = {"source": "notice", "matched": strongest.text[:300],
+                        "start": strongest.start, "end": strongest.end}
+        for signal_class, signal in _signals(doc.metadata):
+            if STRICTNESS[signal_class] > STRICTNESS[klass]:
+                klass, evidence = signal_class, {"source": "signal", **signal}
+        entry = self._registry_match(doc, notices)
+        if entry is not None and STRICTNESS[entry.reservation] > STRICTNESS[klass]:
+            klass = entry.reservation
+            evidence = {"source": "registry", "registry_entry": entry.name,
+                        "since": entry.since.isoformat() if entry.since else None,
+                        "registry_source": entry.source}
+        publisher = next((n.publisher for n in notices if n.publisher), None)
+        doc.metadata["rights"] = {"class": klass, **({"publisher": publisher} if publisher else {}),
+                                  **({"evidence": evidence} if evidence else {})}
+        if self.policy.get(klass) == "drop":
+            return Drop("rights_reserved", {"class": klass, **evidence})
+        return None
+
+    def _registry_match(self, doc: Document, notices: list[Notice]) -> RegistryEntry | None:
+        if not self._registry:
+            return None
+        names = {_norm(str(doc.metadata[f])) for f in self.publisher_fields
+                 if isinstance(doc.metadata.get(f), str)}
+        names |= {_norm(n.publisher) for n in notices if n.publisher}
+        hosts = set()
+        for f in self.url_fields:
+            value = doc.metadata.get(f)
+            if isinstance(value, str) and "//" in value:
+                hosts.add((urlsplit(value).hostname or "").lower())
+        doc_date = _date(next((doc.metadata[f] for f in self.date_fields if doc.metadata.get(f)), None))
+        for entry in self._registry:
+            keys = {_norm(entry.name), *(_norm(a) for a in entry.aliases)}
+            by_host = any(h == d or h.endswith("." + d) for h in hosts for d in entry.domains)
+            if not (names & keys or by_host):
+                continue
+            if (self.registry_dates == "since" and entry.since and doc_date
+                    and doc_date < entry.since):
+                continue
+            return entry
+        return None
+
+
+def _strongest(notices: list[Notice], klass: str) -> Notice:
+    return next(n for n in notices if n.klass == klass)
+
+
+def _signals(metadata: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Reservations from machine-readable signals in the metadata, as (class, evidence)."""
+    nested = metadata.get("rights_signals")
+    sources = [metadata, nested] if isinstance(nested, dict) else [metadata]
+    found: list[tuple[str, dict[str, Any]]] = []
+    for src in sources:
+        lowered = {str(k).lower(): v for k, v in src.items()}
+        tdm = lowered.get("tdm-reservation")
+        if str(tdm).strip() == "1":  # TDMRep: only "1" reserves; other values are unset
+            found.append((AI_TRAINING, {"signal": "tdm-reservation", "value": 1,
+                                        "tdm-policy": lowered.get("tdm-policy")}))
+        for key in ("robots", "x-robots-tag"):
+            value = lowered.get(key)
+            if isinstance(value, str) and _NOAI.search(value):
+                found.append((AI_TRAINING, {"signal": key, "value": value}))
+        usage = lowered.get("content-usage")
+        if isinstance(usage, str) and _AIPREF.search(usage):
+            found.append((AI_TRAINING, {"signal": "content-usage", "value": usage}))
+    return found
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", "", name).lower()
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        m = re.match(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", value.strip())
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
