@@ -42,7 +42,7 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet",
                      show_default=True, help="Format of OUT/documents."),
         click.option("--overwrite", is_flag=True,
-                     help="Replace an output folder that holds a different run."),
+                     help="Start afresh, replacing whatever run the output folder holds."),
         click.option("--progress/--no-progress", default=True, show_default=True,
                      help="Progress bar on a terminal, log lines otherwise."),
     ]

@@ -92,30 +92,30 @@ def _check_text_field(job: Job) -> None:
 
 
 def prepare_output(job: Job, overwrite: bool = False) -> bool:
-    """Create or validate the output folder; return True when resuming an earlier run."""
+    """Create or validate the output folder; return True when resuming an earlier run.
+
+    `overwrite` starts afresh whatever the folder holds (only jeongje's own files and
+    folders are removed)."""
     out = job.out
     run_file = out / RUN_FILE
     if out.exists() and not out.is_dir():
         raise OutputConflictError(f"output {out} exists and is not a folder")
-    if run_file.is_file():
+    if overwrite:
+        _wipe(out)
+    elif run_file.is_file():
         previous = json.loads(run_file.read_text(encoding="utf-8"))
         if previous.get("fingerprint") != job.fingerprint:
-            if not overwrite:
-                raise OutputConflictError(
-                    f"output folder {out} holds a different run ({_difference(previous, job)}); "
-                    "choose another --output or pass --overwrite to replace it"
-                )
-            _wipe(out)
-        else:
-            _remove_temporaries(out)
-            return True
-    elif out.is_dir() and any(out.iterdir()):
-        if not overwrite:
             raise OutputConflictError(
-                f"output folder {out} is not empty and holds no jeongje run; "
-                "choose an empty or new folder, or pass --overwrite"
+                f"output folder {out} holds a different run ({_difference(previous, job)}); "
+                "choose another --output or pass --overwrite to replace it"
             )
-        _wipe(out)
+        _remove_temporaries(out)
+        return True
+    elif out.is_dir() and any(out.iterdir()):
+        raise OutputConflictError(
+            f"output folder {out} is not empty and holds no jeongje run; "
+            "choose an empty or new folder, or pass --overwrite"
+        )
     for name in (*OUTPUT_FOLDERS, MARKERS):
         (out / name).mkdir(parents=True, exist_ok=True)
     write_json_atomic(run_file, {

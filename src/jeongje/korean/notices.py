@@ -22,7 +22,8 @@ CRAWLING = "crawling_prohibited"
 REPRODUCTION = "reproduction_prohibited"
 OPEN_LICENSE = "open_license"
 NONE = "none"
-STRICTNESS = {AI_TRAINING: 3, CRAWLING: 2, REPRODUCTION: 1, OPEN_LICENSE: 0, NONE: 0}
+STRICTNESS = {AI_TRAINING: 3, CRAWLING: 2, REPRODUCTION: 1, OPEN_LICENSE: 0, NONE: 0,
+              "copyright_signature": 0}
 CLASSES = (AI_TRAINING, CRAWLING, REPRODUCTION, OPEN_LICENSE, NONE)
 
 MARK = r"(?:Copyrights?\s*(?:ⓒ|©|Ⓒ|\([cC]\)|by\b)?|저작권자?\s*(?:ⓒ|©|Ⓒ|\([cC]\))?|ⓒ|©|Ⓒ|\([cC]\))"
@@ -32,9 +33,10 @@ _VOCAB = (
     r"변형|재가공|재판매|판매|사용|DB|데이터베이스|데이터|마이닝|텍스트|TDM|및|또는|등|의|를|을|과|와|"
     r"모든|콘텐츠|컨텐츠|기사|본|이|행위"
 )
-_SEP = r"[\s,·・&\-–—/():|~]*"
+_SEP = r"[\s,·・&\-–—/():|│｜~]*"
 _CLAUSE_TAIL = re.compile(rf"(?:(?:{_VOCAB}){_SEP})+\Z")
-_PROHIBIT = re.compile(r"금\s?지(?:합니다|됩니다|함)?")
+_PROHIBIT = re.compile(r"금\s?지(?:합니다|됩니다|함)?|금합니다|금함")
+_PARTICLE = set("를을는은한하해라이가의로와과도며만")
 _AI = re.compile(r"(?:AI|ＡＩ|인공\s?지능|TDM|데이터\s?마이닝)[\s()AI]*(?:학습|활용|이용|훈련|사용|마이닝|금지)")
 _CRAWL = re.compile(r"크롤링|수집|스크래핑")
 # words that continue a sentence after "금지" (a mention, not a notice)
@@ -46,6 +48,8 @@ _QUOTES_CLOSE = "'’\"”」』"
 _OPENERS = {"<": ">", "[": "]", "＜": "＞", "〈": "〉", "【": "】", "(": ")", "“": "”", "「": "」",
             "［": "］", "-": "-"}
 _KOREAN_SENTENCE_END = re.compile(r"(?:다|요|까|죠)[.!?]|다\s")
+SIGNATURE = "copyright_signature"  # a bare mark + owner: removed, but reserves nothing
+_SIGNATURE = re.compile(MARK + r"[ \t]?[^\n!?ⓒ©]{1,40}?[ \t]*(?=\n|$)")
 _RIGHTS_RESERVED = re.compile(MARK + r"[^\n]{0,80}?All\s+[Rr]ights\s+[Rr]eserved\.?")
 
 _LICENCE = re.compile(
@@ -86,6 +90,13 @@ def find_notices(text: str) -> list[Notice]:
     for m in _RIGHTS_RESERVED.finditer(text):
         if not any(s <= m.start() < e for s, e, _ in spans):
             spans.append((*_wrap(text, m.start(), m.end()), REPRODUCTION))
+    for m in _SIGNATURE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        taken = any(s <= m.start() < e for s, e, _ in spans)
+        if not taken and not _KOREAN_SENTENCE_END.search(m.group()) and not _LICENCE.search(
+                m.group()) and (
+                _at_boundary(text, line_start, m.start()) or _glued_after_sentence(text, m.start())):
+            spans.append((m.start(), m.end(), SIGNATURE))
     spans.extend(_licences(text, spans))
     merged = _merge(sorted(spans), text)
     return [Notice(s, e, k, text[s:e], _publisher(text[s:e])) for s, e, k in merged]
@@ -95,6 +106,8 @@ def document_class(notices: list[Notice]) -> str:
     """The strictest class among a document's notices (`none` without any)."""
     best = NONE
     for n in notices:
+        if n.klass == SIGNATURE:
+            continue
         if STRICTNESS[n.klass] > STRICTNESS[best] or (best == NONE and n.klass == OPEN_LICENSE):
             best = n.klass
     return best
@@ -112,19 +125,27 @@ def _notice_at(text: str, p_start: int, p_end: int) -> tuple[int, int, str] | No
         c_start += 1
     clause = text[c_start:p_end]
     nxt = text[p_end : p_end + 1]
-    if nxt and ("\uac00" <= nxt <= "\ud7a3" or nxt in _QUOTES_CLOSE):
+    anchor = _anchor_before(text, line_start, c_start)
+    if nxt in _PARTICLE or (nxt and nxt in _QUOTES_CLOSE):
         return None  # 금지를 / 금지한 / 금지는 / 금지'라는
+    if nxt and "\uac00" <= nxt <= "\ud7a3" and anchor is None:
+        return None  # glued Hangul after 금지 is a notice only with a copyright mark
     if _MENTION_AFTER.match(text, p_end):
         return None  # 금지 조항을 / 금지 표시가
     before = text[max(line_start, c_start - 2) : c_start]
-    anchor = _anchor_before(text, line_start, c_start)
     if any(q in before for q in _QUOTES_OPEN) and anchor is None:
         return None  # '무단 전재 및 재배포 금지'라는 …
     if anchor is None:
-        if not (_at_boundary(text, line_start, c_start) and ("무단" in clause or _AI.search(clause)
-                                                            or "합니다" in clause or "크롤링" in clause)):
+        strong = "무단" in clause or _AI.search(clause) or "합니다" in clause or "크롤링" in clause
+        if _at_boundary(text, line_start, c_start) and strong:
+            start = c_start
+        elif "무단" in clause and re.compile(r"[.\s]*(?:\n|$)").match(text, p_end):
+            # a closing prohibition sentence: "당사의 허락 없이 … 무단 전재 … 금합니다."
+            start = _sentence_bounds(text, c_start, c_start)[0]
+            if c_start - start > 60 or any(q in text[start:c_start] for q in _QUOTES_OPEN):
+                return None
+        else:
             return None
-        start = c_start
     else:
         start = anchor
     lead = re.compile(r"※\s*$").search(text, line_start, start)
@@ -153,15 +174,26 @@ def _anchor_before(text: str, line_start: int, c_start: int) -> int | None:
     return prefix.start() if prefix else best
 
 
+def _glued_after_sentence(text: str, pos: int) -> bool:
+    return pos > 0 and text[pos - 1] in "다.”\"')" and not text[pos - 2 : pos].isdigit()
+
+
 def _at_boundary(text: str, line_start: int, pos: int) -> bool:
     j = pos - 1
     while j >= line_start and text[j] in " \t":
         j -= 1
-    return j < line_start or text[j] in ".!?※-–—<[＜〈【(“\"'>" or text[j] == "\n"
+    return j < line_start or text[j] in ".!?※-–—<[＜〈【(“\"'>│｜|" or text[j] == "\n"
 
 
 def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
     """Extend [start, end) over an enclosing wrapper (<…>, […], - … -) on the same line."""
+    close = re.compile(r"\.?\s?([\]>＞〉】])").match(text, end)
+    if close:  # closed right after: the wrapper may open further back ([slogan│notice])
+        opener = {"]": "[", ">": "<", "＞": "＜", "〉": "〈", "】": "【"}[close.group(1)]
+        line_start = text.rfind("\n", 0, start) + 1
+        i = text.rfind(opener, max(line_start, start - 60), start)
+        if i >= 0 and close.group(1) not in text[i:start]:
+            return i, close.end()
     i = start - 1
     while i >= 0 and text[i] in " \t":
         i -= 1
@@ -234,7 +266,7 @@ def _merge(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int,
     for s, e, k in spans:
         if out and (s <= out[-1][1] or not text[out[-1][1] : s].strip(" ,·&-")):
             ps, pe, pk = out[-1]
-            best = pk if STRICTNESS[pk] >= STRICTNESS[k] else k
+            best = pk if STRICTNESS[pk] >= STRICTNESS[k] and pk != SIGNATURE else k
             out[-1] = (min(ps, s), max(pe, e), best)
         else:
             out.append((s, e, k))

@@ -41,6 +41,16 @@ class BoilerplateRemover(Stage):
             raise ValueError(f"kinds: unknown kind {bad[0]!r}; valid: {', '.join(KINDS)}")
 
     def process(self, doc: Document) -> Drop | None:
+        # a second pass catches what the first exposed (a signature glued to a byline)
+        for _ in range(2):
+            if not self._pass(doc):
+                break
+        tidy = _tidy(doc.text)
+        if tidy:
+            doc.edit(self.name, self.version, tidy)
+        return None
+
+    def _pass(self, doc: Document) -> bool:
         text = doc.text
         found: list[tuple[int, int, str, dict[str, Any]]] = [
             (b.start, b.end, b.kind, b.facts) for b in find_boilerplate(text) if b.kind in self.kinds]
@@ -48,15 +58,12 @@ class BoilerplateRemover(Stage):
         found += [(n.start, n.end, "notice", {"publisher": n.publisher} if n.publisher else {})
                   for n in notices]
         if not found:
-            return None
+            return False
         merged = _merge(found)
         spans = [Span(*_with_space(text, s, e), kind) for s, e, kind, _ in merged]
         _metadata(doc.metadata, merged, notices, text, self.max_notices_kept)
         doc.edit(self.name, self.version, _disjoint(spans))
-        tidy = _tidy(doc.text)
-        if tidy:
-            doc.edit(self.name, self.version, tidy)
-        return None
+        return True
 
 
 def _merge(found: list[tuple[int, int, str, dict[str, Any]]]) -> list[tuple[int, int, str, dict[str, Any]]]:
@@ -135,7 +142,10 @@ def _metadata(meta: dict[str, Any], merged: list[tuple[int, int, str, dict[str, 
         if facts.get("publisher") and "publisher_from_text" not in meta:
             meta["publisher_from_text"] = facts["publisher"]
     if reporters:
-        meta["reporters"] = reporters
+        meta["reporters"] = meta.get("reporters", []) + [r for r in reporters
+                                                          if r not in meta.get("reporters", [])]
     if notices:
-        meta["notices"] = [n.text for n in notices[:keep]]
-    meta["boilerplate"] = counts
+        meta["notices"] = (meta.get("notices", []) + [n.text for n in notices])[:keep]
+    total = meta.setdefault("boilerplate", {})
+    for kind, n in counts.items():
+        total[kind] = total.get(kind, 0) + n
