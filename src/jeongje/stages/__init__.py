@@ -1,3 +1,3 @@
 """Built-in stages. Importing this package registers them by name."""
 
-from . import filters, mojibake, normalize, pii, quality  # noqa: F401
+from . import boilerplate, filters, mojibake, normalize, pii, quality, repetition, rights  # noqa: F401
