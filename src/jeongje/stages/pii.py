@@ -10,21 +10,29 @@ tests (`"여권" in text`) before context-only scans. Candidates are validated i
 Precision rules, from the formats in §3 of the Korean-news research notes:
 
 * numbers are never cut out of longer numbers: no digit, ASCII letter or `digit-`/`digit.`
-  may touch either end of a match;
+  may touch either end of a match (`+82` and `(02)` mark their own start);
 * check digits are verified where they exist (RRN/FRN, BRN, card Luhn); identifiers without
   one (passport, driver's licence, bank account) and RRNs that fail their check digit (new
   random numbers issued since October 2020) need a context word shortly before them;
 * masked values (`900101-1******`, `010-****-5678`, `dhrl****`) contain no full digit group
   and never match.
 
-The context window before a number ends at the previous match and at a `|>` (the end of a
-placeholder), and the window after it ends at the next digit, `@` or `<|`. A context word
-therefore labels only the next number, and redacting already-redacted text changes nothing.
+Redaction is idempotent (running the stage on its own output changes nothing) with
+placeholders that end in `|>`, as the default does:
+
+* the context window before a number ends at the previous match and at a `|>`, and the
+  window after it ends at the next digit, `@` or `<|`, so a context word labels only the
+  next number and a shorter placeholder never brings a far context word into reach;
+* no match starts right after `|>`, just as none starts right after the letter or digit
+  that ended the value it replaced;
+* when a longer e-mail candidate overlaps an accepted number (`010-2345-6789.kim@...`), its
+  part after the number is tried again, as it would be once the number is redacted.
 """
 
 from __future__ import annotations
 
 import calendar
+import heapq
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -107,30 +115,35 @@ def _plausible_birth_date(yy: str, mm: str, dd: str, gender: str) -> bool:
 
 # --------------------------------------------------------------------------- patterns
 
-_S = r"(?<![0-9A-Za-z])(?<![0-9][-.])"  # a number starts here: nothing number-like before
+# A number starts here: nothing number-like before it, and not a placeholder's `|>` (values
+# end in a letter or digit, so what was glued to a value stays unmatched once it is redacted)
+_S = r"(?<![0-9A-Za-z])(?<![0-9][-.])(?<!\|>)"
 _E = r"(?![0-9A-Za-z])(?![-.][0-9])"  # ... and ends here
 _AREA = r"2|3[1-3]|4[1-4]|5[1-5]|6[1-4]"  # 02 Seoul, 031-033, 041-044, 051-055, 061-064
 
 _RRN_RE = re.compile(
     _S + r"([0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])-?([1-8])[0-9]{6}" + _E)
+_MOBILE_OR_LAND = (
+    r"(?:1(?:0([-. ]?)[0-9]{4}\1|[16789]([-. ]?)[0-9]{3,4}\2)"  # mobile: 010 has 4-digit middle
+    r"|(?:" + _AREA + r"|70|50[2-8]|80|60)([-. ])[0-9]{3,4}\3)")  # landline, 070, 050X, 080
+# `+82` and `(02)` mark their own start, so they need no lookbehind (and get none: what
+# precedes them must not matter, or redacting a neighbour could reveal a new match)
 _PHONE_RE = re.compile(
-    r"(?<![0-9A-Za-z+])(?<![0-9][-.])(?:"
-    r"(?:\+82[-. ]?(?:\(0\)|0)?|0)(?:"
-    r"1(?:0([-. ]?)[0-9]{4}\1|[16789]([-. ]?)[0-9]{3,4}\2)"  # mobile: 010 has 4-digit middle
-    r"|(?:" + _AREA + r"|70|50[2-8]|80|60)([-. ])[0-9]{3,4}\3)"  # landline, 070, 050X, 080
-    r"|\(?0(?:" + _AREA + r")\) ?[0-9]{3,4}-"  # (02) 123-4567, 02)123-4567
+    r"(?:(?:\+82[-. ]?(?:\(0\)|0)?|" + _S + r"0)" + _MOBILE_OR_LAND
+    + r"|(?:\(|" + _S + r")0(?:" + _AREA + r")\) ?[0-9]{3,4}-"  # (02) 123-4567, 02)123-4567
     r")[0-9]{4}" + _E)
 _EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9_%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*"  # may follow a dot: 했다.kim@
-    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+    r"(?<![A-Za-z0-9_%+-])(?<!\|>)(?:(?=[A-Za-z])|(?<![0-9][-.]))"  # 했다.kim@, not 12.34@
+    r"[A-Za-z0-9][A-Za-z0-9._%+-]*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z@-])")  # .com1년 ok
 _BRN_RE = re.compile(_S + r"[0-9]{3}(-?)[0-9]{2}\1[0-9]{5}" + _E)
 _CARD_RE = re.compile(
     _S + r"(?:[0-9]{4}([- ]?)[0-9]{4}\1[0-9]{4}\1[0-9]{4}|3[47][0-9]{2}([- ]?)[0-9]{6}\2[0-9]{5})"
     + _E)
-_PASSPORT_RE = re.compile(r"(?<![0-9A-Za-z])[MSROD][0-9]{3}(?:[A-Z][0-9]{4}|[0-9]{5})" + _E)
+_PASSPORT_RE = re.compile(r"(?<![0-9A-Za-z])(?<!\|>)[MSROD][0-9]{3}(?:[A-Z][0-9]{4}|[0-9]{5})" + _E)
 _DL_RE = re.compile(
-    _S + r"(?:(?:1[1-9]|2[0-68])(-?)[0-9]{2}\1[0-9]{6}\1[0-9]{2}"
-    r"|(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산) ?"
+    r"(?:" + _S + r"(?:1[1-9]|2[0-68])(-?)[0-9]{2}\1[0-9]{6}\1[0-9]{2}"
+    r"|(?<![가-힣])(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산) ?"
     r"[0-9]{2}-[0-9]{6}-[0-9]{2})" + _E)
 _ACCOUNT_RE = re.compile(_S + r"(?:[0-9]{2,7}(?:-[0-9]{2,7}){1,3}|[0-9]{10,14})" + _E)
 
@@ -242,20 +255,32 @@ def find_pii(text: str, types: list[str] | tuple[str, ...] | None = None) -> lis
             considers every type, so a number is typed the same way whatever is asked for.
 
     Returns:
-        `PiiMatch(type, start, end)` items with character offsets into `text`.
+        `PiiMatch(type, start, end)` items with character offsets into `text`. Overlaps are
+        resolved in text order; at the same start the stronger evidence wins (e-mail, then
+        check-digit types, phone, and context-only types last).
+
+    Raises:
+        ValueError: `types` names an unknown type.
     """
     if types is not None:
         _check_types(types)
     cands = _candidates(text)
     if not cands:
         return []
-    cands.sort(key=lambda c: (c.start, c.prio, -c.end))
+    heap = [(c.start, c.prio, -c.end, i, c) for i, c in enumerate(cands)]
+    heapq.heapify(heap)
     wanted = None if types is None else frozenset(types)
     found: list[PiiMatch] = []
     last_end = 0
-    for c in cands:
-        if c.start < last_end:
-            continue  # overlaps an accepted span that started earlier or ranks higher
+    while heap:
+        c = heapq.heappop(heap)[-1]
+        if c.start < last_end:  # overlaps an accepted span that started earlier or ranks higher
+            if c.type == "EMAIL" and c.end > last_end:  # `010-2345-6789.kim@`: keep `kim@`
+                m = _EMAIL_RE.search(text, last_end, c.end)
+                if m and m.end() == c.end:
+                    tail = c._replace(start=m.start())
+                    heapq.heappush(heap, (tail.start, tail.prio, -tail.end, len(cands), tail))
+            continue
         if c.context is not None and not _has_context(text, c, last_end):
             continue
         last_end = c.end
