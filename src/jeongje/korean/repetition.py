@@ -14,9 +14,16 @@ from .sentences import sentence_spans
 MAX_UNITS = 4000  # longer documents are checked on their first MAX_UNITS units
 
 
-def find_repeats(text: str, min_sentences: int = 2, min_chars: int = 60
+def find_repeats(text: str, min_sentences: int = 2, min_chars: int = 60,
+                 far_min_sentences: int = 2, far_min_chars: int = 100
                  ) -> list[tuple[int, int, int, int]]:
-    """(delete_start, delete_end, first_start, first_end) for each removed copy, in order."""
+    """(delete_start, delete_end, first_start, first_end) for each removed copy, in order.
+
+    Adjacent copies are removed from `min_sentences` sentences or `min_chars` characters.
+    A copy further away (paragraphs 2-4 caught again after paragraph 5) is removed when it
+    has at least `far_min_sentences` sentences and `far_min_chars` characters; shorter
+    distant repeats (a refrain, a quote said twice) stay.
+    """
     spans = sentence_spans(text)[:MAX_UNITS]
     keys = [text[s:e] for s, e in spans]
     ids: dict[str, int] = {}
@@ -36,7 +43,35 @@ def find_repeats(text: str, min_sentences: int = 2, min_chars: int = 60
                         spans[alive[p]][0], spans[first_last][1]))
         del alive[p + length : p + 2 * length]
         # stay at p: the block may repeat again (triple copies)
+    removed += _far_repeats(alive, seq, spans, far_min_sentences, far_min_chars)
     return _coalesce(removed)
+
+
+def _far_repeats(alive: list[int], seq: list[int], spans: list[tuple[int, int]],
+                 min_sentences: int, min_chars: int) -> list[tuple[int, int, int, int]]:
+    """Later copies of a run of units that appeared earlier (not adjacent)."""
+    where: dict[int, list[int]] = {}
+    out = []
+    q = 0
+    while q < len(alive):
+        best_len, best_p = 0, -1
+        for p in where.get(seq[alive[q]], []):
+            n = 0
+            while q + n < len(alive) and p + n < q and seq[alive[p + n]] == seq[alive[q + n]]:
+                n += 1
+            if n > best_len:
+                best_len, best_p = n, p
+        if best_len >= min_sentences:
+            chars = spans[alive[q + best_len - 1]][1] - spans[alive[q]][0]
+            if chars >= min_chars and q > 0:
+                start = spans[alive[q - 1]][1]
+                out.append((start, spans[alive[q + best_len - 1]][1],
+                            spans[alive[best_p]][0], spans[alive[best_p + best_len - 1]][1]))
+                q += best_len
+                continue
+        where.setdefault(seq[alive[q]], []).append(q)
+        q += 1
+    return out
 
 
 def _longest_repeat_at(p: int, alive: list[int], seq: list[int], spans: list[tuple[int, int]],
