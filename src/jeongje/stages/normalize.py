@@ -2,14 +2,15 @@
 
 NFKC would turn `ⓒ` into `c`, `㈜` into `(주)`, `①` into `1` and `ㅋㅋ` into conjoining
 jamo, so stored text is only ever NFC-normalised. The stage runs these steps in order, each
-behind its own switch, and records every change as an edit (one span per changed run):
+behind its own switch, and records every change as an edit (one span per changed run; a
+change on top of an earlier one is merged into it, see `Document.edit`):
 
 1. `newline`: CRLF, lone CR, U+2028 and U+2029 become LF;
-2. `html_entity`: leftover HTML entities are unescaped (`&quot;`, `&#39;`, `&amp;amp;`, and
-   broken ones whose `&` was lost such as `amp;#39;`, `quot;`, `apos;`), until none is left;
-   `&nbsp;` becomes a plain space;
-3. `invisible_char`: zero-width characters, BOMs, soft hyphens, bidi controls and C0/C1
+2. `invisible_char`: zero-width characters, BOMs, soft hyphens, bidi controls and C0/C1
    control characters other than tab and newline are removed;
+3. `html_entity`: leftover HTML entities are unescaped (`&quot;`, `&#39;`, `&amp;amp;`, and
+   broken ones whose `&` was lost such as `amp;#39;`, `quot;`, `apos;`); `&nbsp;` becomes a
+   plain space. Steps 1-3 repeat until nothing changes (`&amp;quot;`, `&#8203;`);
 4. `nfc`: NFC composition (NFD Hangul jamo become syllables);
 5. `whitespace`: runs of spaces, tabs, NBSP, U+3000 and other spaces become one space;
    trailing and leading spaces of a line go; three or more line breaks become two, so
@@ -40,6 +41,8 @@ _INVISIBLE = ("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180
 _CONTROL = ("".join(chr(c) for c in range(32) if chr(c) not in "\t\n") + "\x7f"
             + "".join(chr(c) for c in range(0x80, 0xA0)))
 _STRIP_RE = re.compile(f"[{re.escape(_INVISIBLE + _CONTROL)}]+")
+# one character-class search (fast) decides whether the newline and strip steps have work
+_PREP_GATE_RE = re.compile(f"[{re.escape(_INVISIBLE + _CONTROL)}\u2028\u2029]")
 
 _NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029]")
 
@@ -49,19 +52,19 @@ _NUM = r"#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};"
 # `amp;` followed by another entity anywhere, and bare `quot;`/`apos;`/... after a non-letter
 _ENTITY_RE = re.compile(
     rf"&(?:{_NUM}|{_NAME})"
-    r"|&nbsp(?![A-Za-z0-9;])"
+    r"|&nbsp(?![\w;])"
     rf"|(?<!&)amp;(?:{_NUM}|{_NAME})"
-    r"|(?<![A-Za-z0-9&])(?:quot|apos|amp|lt|gt|nbsp);"
+    r"|(?<![A-Za-z0-9&;])(?:quot|apos|amp|lt|gt|nbsp);"
 )
 _BARE = {"quot;": '"', "apos;": "'", "amp;": "&", "lt;": "<", "gt;": ">", "nbsp;": " "}
 
-# horizontal spaces folded into " " (tab, NBSP, ogham, en/em/thin..., narrow NBSP,
-# medium mathematical space, ideographic space)
-_HSPACE = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_WS = f"[{_HSPACE}\n]"
-# a maximal whitespace run that is not exactly " ", "\n" or "\n\n" between two non-spaces
-_WS_BAD_RE = re.compile(rf"(?<!{_WS})(?!(?: |\n|\n\n)(?!{_WS})){_WS}+")
-_WS_CHARS = " \t\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000\n"
+# spaces folded into " ": tab, NBSP, ogham, en/em/thin/hair..., narrow NBSP, medium
+# mathematical space, ideographic space (U+3000)
+_OTHER_SPACE = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_OTHER_SPACE_RE = re.compile(f"[{_OTHER_SPACE}]")
+# maximal whitespace runs of two or more characters, or one character other than " "/"\n"
+_WS_RUN_RE = re.compile(f"[ \n{_OTHER_SPACE}]{{2,}}|[{_OTHER_SPACE}]")
+_WS_CHARS = " \n\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
 @register
@@ -83,23 +86,29 @@ class UnicodeNormalizer(Stage):
     normalize_whitespace: bool = True
 
     def process(self, doc: Document) -> Drop | None:
-        if self.normalize_newlines:
-            self._edit(doc, [Span(m.start(), m.end(), "newline",
-                                  "\n", {}) for m in _NEWLINE_RE.finditer(doc.text)])
-        if self.unescape_html:
-            while True:  # double-escaped text (`&amp;quot;`) needs more than one pass
-                spans = _entity_spans(doc.text)
-                if not spans:
-                    break
-                self._edit(doc, spans)
-        if self.strip_invisible:
-            self._edit(doc, [Span(m.start(), m.end(), "invisible_char")
-                             for m in _STRIP_RE.finditer(doc.text)])
+        # stripping and unescaping can each reveal work for the other (`&am<ZWSP>p;`,
+        # `&#8203;`): repeat both until neither changes anything, so the stage is idempotent
+        while True:
+            if _PREP_GATE_RE.search(doc.text):
+                if self.normalize_newlines:
+                    self._edit(doc, [Span(m.start(), m.end(), "newline", "\n")
+                                     for m in _NEWLINE_RE.finditer(doc.text)])
+                if self.strip_invisible:
+                    self._edit(doc, [Span(m.start(), m.end(), "invisible_char")
+                                     for m in _STRIP_RE.finditer(doc.text)])
+            spans = _entity_spans(doc.text) if self.unescape_html else []
+            if not spans:
+                break
+            self._edit(doc, spans)
         if self.nfc and not unicodedata.is_normalized("NFC", doc.text):
             self._edit(doc, nfc_spans(doc.text))
         if self.normalize_whitespace:
             self._edit(doc, whitespace_spans(doc.text))
         return None
+
+    def setup(self) -> None:
+        if self.nfc:
+            _nfc_risk_re()  # build the NFC table once per worker, not on the first NFD text
 
     def _edit(self, doc: Document, spans: list[Span]) -> None:
         if spans:
@@ -108,7 +117,7 @@ class UnicodeNormalizer(Stage):
 
 def _entity_spans(text: str) -> list[Span]:
     """One span per run of adjacent entities that unescape to something else."""
-    if "&" not in text and ";" not in text:
+    if ";" not in text and "&nbsp" not in text:  # every entity form but `&nbsp` needs `;`
         return []
     spans: list[Span] = []
     for m in _ENTITY_RE.finditer(text):
@@ -149,8 +158,10 @@ def whitespace_spans(text: str) -> list[Span]:
     line breaks, nothing at the edges of the document."""
     spans: dict[int, Span] = {}
     n = len(text)
-    for m in _WS_BAD_RE.finditer(text):
-        spans[m.start()] = _ws_span(m.start(), m.end(), m.group(), n)
+    if ("  " in text or " \n" in text or "\n " in text or "\n\n\n" in text
+            or _OTHER_SPACE_RE.search(text)):
+        for m in _WS_RUN_RE.finditer(text):
+            spans[m.start()] = _ws_span(m.start(), m.end(), m.group(), n)
     lead = n - len(text.lstrip(_WS_CHARS))
     if lead:
         spans[0] = Span(0, lead, "whitespace", "")
