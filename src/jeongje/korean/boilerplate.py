@@ -22,8 +22,11 @@ _NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
 _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.]{0,3}\.?|\s?ⓒ\s?[가-힣A-Za-z]{2,10}(?=\s|$)|\]"
                 rf"|\s\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL})")
 
-# (kind, pattern). Order matters only for overlaps: earlier, longer spans win on merge.
-_RULES: list[tuple[str, str]] = [
+# (kind, pattern[, gate, near]). A rule runs only where its gate regex matches: on the
+# whole text, or with `near` > 0 only within that many characters around each gate match
+# (for patterns that open with a broad character class and would otherwise be tried at
+# every position of a long text). Order matters only for overlaps: longer spans win.
+_RULES: list[tuple] = [
     # a photo caption that carries its own dateline, before the real dateline (wire copy)
     ("caption", rf"[(\[]\s*[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]]\s*{_NAMES}\s*{TITLE}\s*=[^\n]{{0,200}}?"
                 rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)"),
@@ -32,25 +35,25 @@ _RULES: list[tuple[str, str]] = [
     # 대전=정하람 기자 (own line)
     ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$"),
     # captions and photo credits
-    ("caption", r"(?:(?<=\s)|(?<=다\.)|^)사진\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))"),
+    ("caption", r"(?:(?<=\s)|(?<=다\.)|^)사진\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", '사진', 0),
     ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]"),
     ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})"),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?"),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", '(?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
     ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]"),
     ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?"),
     # ▲ photo captions; several ▲ in one sentence are an enumeration in the body instead
     ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$"),
     ("caption", rf"(?:(?<=다\.)|(?<=[.!?]\s)|(?<=\n)|^)\s?▲[^\n▲]{{1,150}}?{_CAPTION_END}"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?"),
-    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})"),
-    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})"),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", '▲', 0),
+    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", '\\d{4}\\.\\d{1,2}\\.\\d{1,2}', 120),
+    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", '\\d{4}\\.', 0),
     ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)"),
     # bylines with an e-mail (unambiguous anywhere)
     ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]"),
-    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?"),
-    ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}"),
-    ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]"),
+    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", '@', 80),
+    ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}", '@', 60),
+    ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]", '@', 60),
     ("byline", rf"글\s?=\s?{NAME}\s?{TITLE}(?:\s*/\s*사진\s?=\s?{NAME}\s?{TITLE})?"),
     ("byline", rf"(?m)^[ \t]*\[{DESK}\][ \t]*$"),
     # promos, related-article blocks, app/subscription prompts
@@ -62,17 +65,18 @@ _RULES: list[tuple[str, str]] = [
               r"읽어주기 기능은 [^\n.]{1,40}사용하실 수 있습니다\.|이 포스팅은 쿠팡 파트너스 활동의 일환으로[^\n]{0,60}?제공받습니다\."),
     ("promo", r"\[(?:정기\s?구독|구독\s?신청|기사\s?제보[^\]\n]{0,40}|[가-힣A-Za-z]{2,12}\s?(?:매거진|비즈니스|구독))\]|"
               r"\[[^\[\]\n]{0,40}제\s?\d+\s?호[^\[\]\n]{0,40}기사입니다\.\]"),
-    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?"),
-    ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\."),
+    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?", '이 기사는', 0),
+    ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", '※|콘텐츠 사용', 0),
     ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
-                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}"),
-    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)"),
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", '제보|카카오톡', 0),
+    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", '\\d{4}[/.-]\\d{2}', 0),
     # broadcast markers, sign-offs and credits
     ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】"),
-    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))"),
+    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", '입니다', 0),
     ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}"),
 ]
-_COMPILED = [(kind, re.compile(p)) for kind, p in _RULES]
+_COMPILED = [(r[0], re.compile(r[1]), re.compile(r[2]) if len(r) > 2 else None,
+              r[3] if len(r) > 3 else 0) for r in _RULES]
 
 # bylines without an e-mail are boilerplate only as a whole line at the head or tail
 _LINE_BYLINE = re.compile(
@@ -98,8 +102,8 @@ class Boilerplate:
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Non-overlapping boilerplate spans of `text`, in order, with the facts they state."""
     spans: list[Boilerplate] = []
-    for kind, rx in _COMPILED:
-        for m in rx.finditer(text):
+    for kind, rx, gate, near in _COMPILED:
+        for m in _matches(text, rx, gate, near):
             if m.end() > m.start() and text[m.start():m.end()].strip():
                 spans.append(Boilerplate(m.start(), m.end(), kind))
     spans.extend(_line_bylines(text))
@@ -109,6 +113,26 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     for b in spans:
         b.facts = _facts(text[b.start:b.end], b.kind)
     return spans
+
+
+def _matches(text: str, rx: re.Pattern[str], gate: re.Pattern[str] | None, near: int
+             ) -> list[re.Match[str]]:
+    if gate is None:
+        return list(rx.finditer(text))
+    if near == 0:
+        return list(rx.finditer(text)) if gate.search(text) else []
+    windows: list[list[int]] = []
+    for g in gate.finditer(text):
+        lo, hi = max(0, g.start() - near), min(len(text), g.end() + near)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    found: dict[tuple[int, int], re.Match[str]] = {}
+    for lo, hi in windows:
+        for m in rx.finditer(text, lo, hi):
+            found.setdefault((m.start(), m.end()), m)
+    return list(found.values())
 
 
 def _line_bylines(text: str) -> list[Boilerplate]:
