@@ -29,8 +29,17 @@ def corpus(tmp_path):
     return folder
 
 
+BASIC = {"name": "basic", "stages": [
+    {"stage": "normalize.unicode"}, {"stage": "filter.language"},
+    {"stage": "filter.length", "params": {"min_chars": 100}}]}
+
+
 def run(corpus, out, **kw):
+    """Run a small fixed recipe (the default recipe's behaviour is pinned by the golden test)."""
+    from jeongje.recipe import recipe_from_dict
+
     kw.setdefault("progress", False)
+    kw.setdefault("recipe", recipe_from_dict(BASIC))
     return jeongje.run([str(corpus)], out, **kw)
 
 
@@ -55,13 +64,16 @@ def test_run_writes_the_output_contract(corpus, tmp_path):
     edits = pq.read_table(out / "edits")
     assert edits.schema.equals(EDITS_SCHEMA)
     zwsp = len("\ufeff5번째 기사. 서울")
-    assert sorted((e["id"], e["reason"], e["start"], e["end"]) for e in edits.to_pylist()) == [
+    rows = sorted((e["id"], e["reason"], e["start"], e["end"]) for e in edits.to_pylist())
+    assert [r for r in rows if r[0] == "doc-0005"] == [
         ("doc-0005", "invisible_char", 0, 1), ("doc-0005", "invisible_char", zwsp, zwsp + 1)]
+    # edits of dropped documents are kept too: doc-0004's trailing space
+    assert [r for r in rows if r[0] != "doc-0005"] == [("doc-0004", "whitespace", 227, 228)]
     kept5 = next(d for d in docs.to_pylist() if d["id"] == "doc-0005")
     assert "\u200b" not in kept5["text"] and not kept5["text"].startswith("\ufeff")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["conservation"]["ok"] and manifest["counts"] == c
-    assert manifest["stage_versions"] == {"normalize.unicode": 1, "filter.language": 1,
+    assert manifest["stage_versions"] == {"normalize.unicode": 2, "filter.language": 2,
                                           "filter.length": 1}
     assert [i["name"] for i in manifest["inputs"]] == ["a.jsonl", "b.jsonl"]
     assert all(len(i["blake2b_128"]) == 32 and i["bytes"] > 0 for i in manifest["inputs"])

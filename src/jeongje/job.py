@@ -110,18 +110,22 @@ def prepare_output(job: Job, overwrite: bool = False) -> bool:
                 "choose another --output or pass --overwrite to replace it"
             )
         _remove_temporaries(out)
+        for name in (*OUTPUT_FOLDERS, MARKERS):
+            (out / name).mkdir(parents=True, exist_ok=True)
         return True
     elif out.is_dir() and any(out.iterdir()):
         raise OutputConflictError(
             f"output folder {out} is not empty and holds no jeongje run; "
             "choose an empty or new folder, or pass --overwrite"
         )
-    for name in (*OUTPUT_FOLDERS, MARKERS):
-        (out / name).mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    # the run's identity first: a run killed right after this resumes instead of refusing
     write_json_atomic(run_file, {
         "fingerprint": job.fingerprint, "recipe": job.recipe.name,
         "inputs": [f.name for f in job.inputs], "format": job.format,
     })
+    for name in (*OUTPUT_FOLDERS, MARKERS):
+        (out / name).mkdir(parents=True, exist_ok=True)
     return False
 
 

@@ -30,28 +30,32 @@ def find_repeats(text: str, min_sentences: int = 2, min_chars: int = 60,
     seq = [ids.setdefault(k, len(ids)) for k in keys]
     alive = list(range(len(seq)))  # indices into spans of units not yet deleted
     removed: list[tuple[int, int, int, int]] = []
-    p = 0
-    while p < len(alive):
-        found = _longest_repeat_at(p, alive, seq, spans, min_sentences, min_chars)
-        if found is None:
-            p += 1
-            continue
-        length = found
-        first_last = alive[p + length - 1]
-        copy_last = alive[p + 2 * length - 1]
-        removed.append((spans[first_last][1], spans[copy_last][1],
-                        spans[alive[p]][0], spans[first_last][1]))
-        del alive[p + length : p + 2 * length]
-        # stay at p: the block may repeat again (triple copies)
-    removed += _far_repeats(alive, seq, spans, far_min_sentences, far_min_chars)
+    changed = True
+    while changed:  # to a fixed point, so that repairing twice changes nothing
+        changed = False
+        p = 0
+        while p < len(alive):
+            length = _longest_repeat_at(p, alive, seq, spans, min_sentences, min_chars)
+            if length is None:
+                p += 1
+                continue
+            first_last = alive[p + length - 1]
+            copy_last = alive[p + 2 * length - 1]
+            removed.append((spans[first_last][1], spans[copy_last][1],
+                            spans[alive[p]][0], spans[first_last][1]))
+            del alive[p + length : p + 2 * length]
+            changed = True  # stay at p: the block may repeat again (triple copies)
+        changed |= _far_repeats(alive, seq, spans, far_min_sentences, far_min_chars, removed)
     return _coalesce(removed)
 
 
 def _far_repeats(alive: list[int], seq: list[int], spans: list[tuple[int, int]],
-                 min_sentences: int, min_chars: int) -> list[tuple[int, int, int, int]]:
-    """Later copies of a run of units that appeared earlier (not adjacent)."""
+                 min_sentences: int, min_chars: int,
+                 removed: list[tuple[int, int, int, int]]) -> bool:
+    """Delete later copies of a run of units that appeared earlier (not adjacent) from
+    `alive`, appending them to `removed`; return whether anything was deleted."""
     where: dict[int, list[int]] = {}
-    out = []
+    found = False
     q = 0
     while q < len(alive):
         best_len, best_p = 0, -1
@@ -61,17 +65,17 @@ def _far_repeats(alive: list[int], seq: list[int], spans: list[tuple[int, int]],
                 n += 1
             if n > best_len:
                 best_len, best_p = n, p
-        if best_len >= min_sentences:
+        if best_len >= min_sentences and q > 0:
             chars = spans[alive[q + best_len - 1]][1] - spans[alive[q]][0]
-            if chars >= min_chars and q > 0:
-                start = spans[alive[q - 1]][1]
-                out.append((start, spans[alive[q + best_len - 1]][1],
-                            spans[alive[best_p]][0], spans[alive[best_p + best_len - 1]][1]))
-                q += best_len
+            if chars >= min_chars:
+                removed.append((spans[alive[q - 1]][1], spans[alive[q + best_len - 1]][1],
+                                spans[alive[best_p]][0], spans[alive[best_p + best_len - 1]][1]))
+                del alive[q : q + best_len]
+                found = True
                 continue
         where.setdefault(seq[alive[q]], []).append(q)
         q += 1
-    return out
+    return found
 
 
 def _longest_repeat_at(p: int, alive: list[int], seq: list[int], spans: list[tuple[int, int]],

@@ -10,11 +10,17 @@ from ..stage import Stage, register
 
 
 def script_counts(text: str) -> tuple[int, int, int]:
-    """(Hangul letters, Han characters, other letters) in `text`."""
+    """(Hangul letters, Han characters, other letters) in `text`.
+
+    Hangul is counted in jamo, the letters a syllable block is written with (two, or three
+    with a final consonant), so that 한국어 weighs like the Latin letters of an English
+    term mixed into it ("Next.js App Router로 migration 후기" is Korean)."""
     hangul = han = other = 0
     for ch in text:
         o = ord(ch)
-        if 0xAC00 <= o <= 0xD7A3 or 0x3131 <= o <= 0x318E or 0x1100 <= o <= 0x11FF:
+        if 0xAC00 <= o <= 0xD7A3:
+            hangul += 3 if (o - 0xAC00) % 28 else 2
+        elif 0x3131 <= o <= 0x318E or 0x1100 <= o <= 0x11FF:
             hangul += 1
         elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF:
             han += 1
@@ -26,12 +32,12 @@ def script_counts(text: str) -> tuple[int, int, int]:
 @register
 @dataclass
 class KoreanLanguageFilter(Stage):
-    """Keep Korean: the Hangul share of letters, with Hanja weighted down, must reach
-    `min_hangul_share`. Robust to English terms, digits and Hanja in Korean text; needs no
-    model download."""
+    """Keep Korean: the Hangul share of letters (Hangul counted in jamo, Hanja weighted
+    down) must reach `min_hangul_share`. Robust to English terms, digits and Hanja in
+    Korean text and to short texts; needs no model download."""
 
     name: ClassVar[str] = "filter.language"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     reasons: ClassVar[frozenset[str]] = frozenset({"language"})
     description: ClassVar[str] = "drop documents that are not Korean (Hangul share of letters)"
 
