@@ -50,6 +50,9 @@ _OPENERS = {"<": ">", "[": "]", "＜": "＞", "〈": "〉", "【": "】", "(": "
 _KOREAN_SENTENCE_END = re.compile(r"(?:다|요|까|죠)[.!?]|다\s")
 SIGNATURE = "copyright_signature"  # a bare mark + owner: removed, but reserves nothing
 _SIGNATURE = re.compile(MARK + r"[ \t]?[^\n!?ⓒ©]{1,40}?[ \t]*(?=\n|$)")
+# a signature glued to a byline e-mail or a photo credit: "…@segye.comⓒ 세계일보", "사진=네이버ⓒ …"
+_AFTER_CREDIT = re.compile(
+    r"(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|사진\s?=\s?[^\s.]+(?:,?\s[^\s.]+){0,3})\s?\Z")
 _RIGHTS_RESERVED = re.compile(MARK + r"[^\n]{0,80}?All\s+[Rr]ights\s+[Rr]eserved\.?")
 
 _LICENCE = re.compile(
@@ -95,7 +98,8 @@ def find_notices(text: str) -> list[Notice]:
         taken = any(s <= m.start() < e for s, e, _ in spans)
         if not taken and not _KOREAN_SENTENCE_END.search(m.group()) and not _LICENCE.search(
                 m.group()) and (
-                _at_boundary(text, line_start, m.start()) or _glued_after_sentence(text, m.start())):
+                _at_boundary(text, line_start, m.start()) or _glued_after_sentence(text, m.start())
+                or _AFTER_CREDIT.search(text, max(line_start, m.start() - 60), m.start())):
             spans.append((m.start(), m.end(), SIGNATURE))
     spans.extend(_licences(text, spans))
     merged = _merge(sorted(spans), text)

@@ -41,10 +41,7 @@ class BoilerplateRemover(Stage):
             raise ValueError(f"kinds: unknown kind {bad[0]!r}; valid: {', '.join(KINDS)}")
 
     def process(self, doc: Document) -> Drop | None:
-        # a second pass catches what the first exposed (a signature glued to a byline)
-        for _ in range(2):
-            if not self._pass(doc):
-                break
+        self._pass(doc)
         tidy = _tidy(doc.text)
         if tidy:
             doc.edit(self.name, self.version, tidy)
@@ -112,17 +109,23 @@ def _disjoint(spans: list[Span]) -> list[Span]:
     return out
 
 
-_TIDY = re.compile(r"\n{3,}|^\s+|\s+$|(?<=\S)[ \t]{2,}(?=\S)")
+_TIDY = re.compile(r"[ \t]*\n[ \t\n]*\n[ \t]*\n[ \t\n]*|(?<=\S)[ \t]{2,}(?=\S)")
 
 
 def _tidy(text: str) -> list[Span]:
-    spans = []
-    for m in _TIDY.finditer(text):
-        piece = m.group()
-        replacement = "\n\n" if piece.startswith("\n\n\n") and m.start() and m.end() < len(text) else (
-            " " if piece.strip(_SPACE) == "" and m.start() and m.end() < len(text) else "")
-        if piece != replacement:
+    """Whitespace left behind by removals: 3+ line breaks -> a paragraph break, runs of
+    spaces -> one, nothing at either end of the text."""
+    lead = len(text) - len(text.lstrip())
+    trail = len(text.rstrip())
+    spans = [Span(0, lead, "whitespace")] if lead else []
+    inner = ("  " in text or "\t" in text or "\n\n\n" in text or "\n \n" in text
+             or "\n\n \n" in text or "\n \n\n" in text)
+    for m in _TIDY.finditer(text, lead, trail) if inner else ():
+        replacement = "\n\n" if "\n" in m.group() else " "
+        if m.group() != replacement:
             spans.append(Span(m.start(), m.end(), "whitespace", replacement))
+    if trail < len(text) and trail >= lead:
+        spans.append(Span(trail, len(text), "whitespace"))
     return spans
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -9,24 +11,28 @@ from ..record import Document, Drop
 from ..stage import Stage, register
 
 
+_SYLLABLES = re.compile("[\uac00-\ud7a3]+")
+_JAMO = re.compile("[\u3131-\u318e\u1100-\u11ff]+")
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+")
+# letters of other scripts: Latin (with accents), Greek, Cyrillic, Hebrew, Arabic, Indic,
+# Thai, kana
+_OTHER = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u04ff\u0590-\u06ff\u0900-\u0e7f"
+                    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")
+JAMO_PER_SYLLABLE = 2.5  # a syllable block is written with two or three jamo
+
+
+def _count(rx: re.Pattern[str], text: str) -> int:
+    return sum(map(len, rx.findall(text)))
+
+
 def script_counts(text: str) -> tuple[int, int, int]:
     """(Hangul letters, Han characters, other letters) in `text`.
 
-    Hangul is counted in jamo, the letters a syllable block is written with (two, or three
-    with a final consonant), so that 한국어 weighs like the Latin letters of an English
-    term mixed into it ("Next.js App Router로 migration 후기" is Korean)."""
-    hangul = han = other = 0
-    for ch in text:
-        o = ord(ch)
-        if 0xAC00 <= o <= 0xD7A3:
-            hangul += 3 if (o - 0xAC00) % 28 else 2
-        elif 0x3131 <= o <= 0x318E or 0x1100 <= o <= 0x11FF:
-            hangul += 1
-        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF:
-            han += 1
-        elif ch.isalpha():
-            other += 1
-    return hangul, han, other
+    Hangul is counted in jamo, the letters a syllable block is written with (about 2.5 per
+    syllable), so that 한국어 weighs like the Latin letters of an English term mixed into
+    it ("Next.js App Router로 migration 후기" is Korean)."""
+    hangul = round(JAMO_PER_SYLLABLE * _count(_SYLLABLES, text)) + _count(_JAMO, text)
+    return hangul, _count(_HAN, text), _count(_OTHER, text)
 
 
 @register
@@ -80,7 +86,7 @@ class LengthFilter(Stage):
             raise ValueError("min_chars and max_chars must be >= 0")
 
     def process(self, doc: Document) -> Drop | None:
-        n = sum(1 for ch in doc.text if not ch.isspace())
+        n = len("".join(doc.text.split()))  # non-space characters
         if n < self.min_chars:
             return Drop("too_short", {"chars": n, "threshold": self.min_chars})
         if self.max_chars and n > self.max_chars:
