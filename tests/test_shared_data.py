@@ -27,3 +27,24 @@ def test_every_real_record_gets_exactly_one_outcome(shared_data, tmp_path, subpa
     assert jeongje.read_documents(tmp_path / "out").num_rows == c["kept"]
     assert c["quarantined"] == 0  # these corpora are clean JSON
     assert c["kept"] > 0
+
+
+@pytest.mark.slow
+def test_korean_news_on_real_articles_leaves_under_one_percent_residue(shared_data, tmp_path):
+    """Issue target: < 1% of kept articles still hold a copyright tail or a reporter e-mail."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "residue", Path(__file__).resolve().parents[1] / "bench" / "residue.py")
+    residue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(residue)
+    result = jeongje.run(str(shared_data / "ko-news-2019" / "articles.jsonl"), tmp_path / "out",
+                         text_field="body", workers=2, progress=False)
+    docs = jeongje.read_documents(tmp_path / "out").select(["id", "text"]).to_pylist()
+    found = residue.scan([(d["id"], d["text"]) for d in docs])
+    bad = set(found["copyright_tail"]) | set(found["reporter_email"])
+    assert len(docs) > 1500
+    assert len(bad) / len(docs) < 0.01, sorted(bad)[:10]
+    assert found["prohibition_anywhere"] == []
+    assert result.counts["quarantined"] == 0
