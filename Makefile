@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/jeongje demo --output out/demo --overwrite
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
 	$(PY) -m pytest
 
 bench-nsmc: $(STAMP)

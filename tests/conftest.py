@@ -36,3 +36,13 @@ KOREAN = (
 
 def korean_doc(i: int, **extra) -> dict:
     return {"id": f"doc-{i:04d}", "text": f"{i}번째 기사. {KOREAN}", **extra}
+
+
+def replay(text: str, edits) -> str:
+    """Apply one stage's recorded edits (offsets into the text it received) to that text."""
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        assert pos <= e.start <= e.end <= len(text), "edits overlap or leave the text"
+        out += [text[pos:e.start], e.replacement]
+        pos = e.end
+    return "".join(out) + text[pos:]

@@ -6,6 +6,8 @@ from jeongje.record import Document, Source
 from jeongje.stages.boilerplate import BoilerplateRemover
 from jeongje.stages.repetition import RepetitionRepairer
 
+from .conftest import replay
+
 
 def run(stage, text):
     doc = Document("d", text, Source("t.jsonl", line=1))
@@ -15,12 +17,6 @@ def run(stage, text):
     return doc, original
 
 
-def replay(text, edits):
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        out += [text[pos:e.start], e.replacement]
-        pos = e.end
-    return "".join(out) + text[pos:]
 
 
 def test_wire_article_flattened_to_one_line():

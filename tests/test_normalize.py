@@ -17,24 +17,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jeongje.record import Document, Drop, Edit, Source
+from jeongje.record import Document, Drop, Source
 from jeongje.stage import build_stage
 from jeongje.stages.mojibake import MojibakeRepair
 from jeongje.stages.normalize import UnicodeNormalizer
+
+from .conftest import replay
 
 
 def doc(text: str) -> Document:
     return Document(id="t", text=text, source=Source("test.jsonl", 1))
 
 
-def replay(text: str, edits: list[Edit]) -> str:
-    """Apply one stage's edits (offsets into the text it received) to that text."""
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        assert pos <= e.start <= e.end <= len(text), "edits overlap or leave the text"
-        out += [text[pos:e.start], e.replacement]
-        pos = e.end
-    return "".join(out) + text[pos:]
 
 
 def normalize(text: str, **params: bool) -> Document:

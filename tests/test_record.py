@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from jeongje.record import Document, Edit, Source, Span
 
+from .conftest import replay
+
 json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text()
 metadata = st.dictionaries(st.text(min_size=1), st.recursive(
     json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3),
@@ -56,14 +58,6 @@ def test_source_and_derived_id():
     assert Source("t.parquet", row=0).derived_id() == "t.parquet:0"
 
 
-def replay(text, edits):
-    """Apply recorded edits (offsets into the stage's input) to the input text."""
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        assert e.start >= pos, "recorded edits overlap"
-        out += [text[pos:e.start], e.replacement]
-        pos = e.end
-    return "".join(out) + text[pos:]
 
 
 @st.composite

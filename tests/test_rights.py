@@ -6,8 +6,8 @@ import pytest
 
 from jeongje.errors import ConfigError
 from jeongje.korean.notices import find_notices
-from jeongje.record import Document, Drop, Source
 from jeongje.recipe import recipe_from_dict
+from jeongje.record import Document, Drop, Source
 from jeongje.stages.rights import RightsFilter
 
 BODY = "가람시가 내년부터 시내버스 요금을 지원한다고 밝혔다. 지원 대상은 8만 명이다."

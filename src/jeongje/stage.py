@@ -33,7 +33,7 @@ class Stage(ABC):
     reasons: ClassVar[frozenset[str]] = frozenset()
     description: ClassVar[str] = ""
 
-    def setup(self) -> None:
+    def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch."""
 
     @abstractmethod

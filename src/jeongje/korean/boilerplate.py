@@ -157,7 +157,7 @@ def _line_bylines(text: str) -> list[Boilerplate]:
     nonempty = [ln for ln in lines if ln[2].strip()]
     candidates = nonempty[:2] + nonempty[-3:]
     out = []
-    for start, end, raw in candidates:
+    for start, _end, raw in candidates:
         stripped = raw.strip()
         if _LINE_BYLINE.match(stripped) and not _SENTENCE_END.search(stripped):
             lead = len(raw) - len(raw.lstrip())

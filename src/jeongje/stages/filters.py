@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from typing import ClassVar
 
 from ..record import Document, Drop
 from ..stage import Stage, register
-
 
 _SYLLABLES = re.compile("[\uac00-\ud7a3]+")
 _JAMO = re.compile("[\u3131-\u318e\u1100-\u11ff]+")

@@ -54,7 +54,7 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
 
 
 def _ngrams(words: list[str], n: int) -> zip:
-    return zip(*(words[i:] for i in range(n)))
+    return zip(*(words[i:] for i in range(n)), strict=False)  # n-grams: shorter tails end it
 
 
 def dup_ngram_chars(words: list[str], n: int) -> int:
