@@ -7,6 +7,8 @@ import json
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import jeongje
 from jeongje.errors import ConservationError, InputError, OutputConflictError
@@ -187,3 +189,24 @@ def test_wrong_text_field_fails_before_processing(tmp_path):
                  recipe=_recipe(tmp_path, min_chars=5))
     assert jeongje.read_ledger(tmp_path / "out2").column("id").to_pylist() == ["1"]
     assert result.counts["kept"] == 1
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({
+    "id": st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8),
+    "text": st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60),
+    "press": st.text(max_size=5) | st.integers(-10, 10) | st.none(),
+}), max_size=12, unique_by=lambda r: r["id"]), st.sampled_from(["parquet", "jsonl"]))
+def test_writers_round_trip_what_they_keep(tmp_path_factory, recs, fmt):
+    """Whatever goes in comes out unchanged through the writers (a recipe that keeps all)."""
+    from jeongje.recipe import recipe_from_dict
+
+    folder = tmp_path_factory.mktemp("wrt")
+    write_jsonl(folder / "in.jsonl", recs)
+    keep_all = recipe_from_dict({"name": "keep", "stages": [
+        {"stage": "filter.length", "params": {"min_chars": 0}}]})
+    result = jeongje.run(str(folder / "in.jsonl"), folder / "out", keep_all, format=fmt, progress=False)
+    assert result.counts["kept"] == len(recs)
+    got = sorted((d["id"], d["text"], json.loads(d["metadata"]))
+                 for d in jeongje.read_documents(folder / "out").to_pylist())
+    assert got == sorted((r["id"], r["text"], {"press": r["press"]}) for r in recs)
