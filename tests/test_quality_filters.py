@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jeongje.errors import ConfigError
 from jeongje.record import Document, Drop, Source
@@ -277,3 +279,22 @@ def test_real_news_and_petitions_are_kept(shared_data):
         print(f"\n{corpus}: {len(texts)} docs, kept {kept:.2%}, dropped {dict(reasons)}")
         assert kept >= 0.97, (corpus, reasons)
         assert reasons["filter.spam:spam"] == 0, corpus  # 대출/카지노/성인 news is not spam
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["가", "나다", "라마바", "사아", "자차카타", "파하", "기자", "금리"]),
+                min_size=5, max_size=120))
+def test_repeated_bigram_shortcut_never_changes_a_decision(words):
+    """The dup_ngram scans are skipped under a bound; with the bound disabled the decision
+    must be the same."""
+    import jeongje.stages.quality as quality
+
+    text = " ".join(words)
+    fast = quality.RepetitionFilter().process(Document("d", text, Source("t", line=1)))
+    original = quality._repeated_bigram_chars
+    quality._repeated_bigram_chars = lambda bigrams: 10**12  # never skip
+    try:
+        slow = quality.RepetitionFilter().process(Document("d", text, Source("t", line=1)))
+    finally:
+        quality._repeated_bigram_chars = original
+    assert fast == slow

@@ -57,6 +57,12 @@ def _ngrams(words: list[str], n: int) -> zip:
     return zip(*(words[i:] for i in range(n)), strict=False)  # n-grams: shorter tails end it
 
 
+def _repeated_bigram_chars(bigrams: Counter[tuple[str, ...]]) -> int:
+    """An upper bound on the characters of words inside 2-grams that occur at least twice
+    (every occurrence counted in full, overlaps included)."""
+    return sum(c * (len(g[0]) + len(g[1])) for g, c in bigrams.items() if c > 1)
+
+
 def dup_ngram_chars(words: list[str], n: int) -> int:
     """Characters in repeated n-grams, as Gopher's find_all_duplicate counts them (a seen
     n-gram adds its characters and jumps n words ahead). N-grams occurring once never matter
@@ -135,11 +141,14 @@ class RepetitionFilter(Stage):
         # top count can only fall as n grows; once it is below what a rule needs, the longer
         # n-grams are not counted at all (most documents stop at the 2-grams).
         top, unique_from = len(words), len(words) + 1  # no n-gram repeats for n >= unique_from
+        bigrams: Counter[tuple[str, ...]] | None = None
         for n, limit in sorted(self.top_ngrams.items()):
             if top < self.top_ngram_min_count:
                 break
             if limit and len(words) >= n:
                 counts = Counter(_ngrams(words, n))
+                if n == 2:
+                    bigrams = counts
                 top = max(counts.values())
                 if top < 2:
                     unique_from = n
@@ -150,6 +159,14 @@ class RepetitionFilter(Stage):
                 share = top * sum(map(len, gram)) / size
                 if share > limit:
                     return Drop("top_ngram", {"value": _r(share), "threshold": limit, "n": n})
+        active = [t for n, t in self.dup_ngrams.items() if t and n >= 2]
+        if bigrams is not None and active and len(active) == sum(1 for t in self.dup_ngrams.values() if t):
+            # Every word of a repeated n-gram (n >= 2) sits in an occurrence of a repeated
+            # 2-gram, so the characters of those occurrences bound every dup_ngram share:
+            # below the smallest threshold no n can fire and the scans are skipped (an exact
+            # shortcut, not a heuristic).
+            if _repeated_bigram_chars(bigrams) / size <= min(active):
+                return None
         for n, limit in sorted(self.dup_ngrams.items()):
             if n >= unique_from:
                 break
