@@ -93,8 +93,10 @@ def run(
 
     executor = LocalExecutor(workers)
     pending = job.pending()
-    bar = Progress(sum(_shard_bytes(t.shard) for t in pending), len(job.shards),
-                   len(job.shards) - len(pending), enabled=progress)
+    total_tasks = len(job.shards) * job.steps
+    done_tasks = sum(len(job.shards) - len(job.pending(k)) for k in range(job.steps))
+    bar = Progress(sum(_shard_bytes(t.shard) for t in pending), total_tasks, done_tasks,
+                   enabled=progress)
     try:
         executor.execute(job, bar)
     finally:

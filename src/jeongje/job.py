@@ -23,10 +23,10 @@ from . import __version__
 from .errors import ConservationError, InputError, OutputConflictError
 from .io.inputs import SHARD_BYTES, InputFile, Shard, checksum, plan_shards, resolve_inputs
 from .io.readers import FieldMap, read_shard
-from .io.writers import OUTPUT_FOLDERS, TMP_SUFFIX, write_json_atomic
+from .io.writers import OUTPUT_FOLDERS, TMP_SUFFIX, WORK, part_name, work_path, write_json_atomic
 from .recipe import Recipe
 from .record import Quarantine
-from .runner import MARKERS, ShardTask, marker_path, read_marker
+from .runner import MARKERS, ShardTask, _read_json, marker_path, read_marker, reduce_marker_path
 from .stats import Stats
 
 RUN_FILE = "_run.json"
@@ -46,21 +46,34 @@ class Job:
     format: str = "parquet"
     fingerprint: str = ""
 
-    def tasks(self) -> list[ShardTask]:
-        return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint)
-                for s in self.shards]
+    @property
+    def steps(self) -> int:
+        return len(self.recipe.steps())
 
-    def pending(self) -> list[ShardTask]:
-        """Shards without a valid completion marker (all of them on a fresh run)."""
-        return [t for t in self.tasks() if not self._done(t.shard)]
+    def tasks(self, step: int = 0) -> list[ShardTask]:
+        return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint,
+                          step, self.steps) for s in self.shards]
 
-    def _done(self, shard: Shard) -> bool:
-        marker = read_marker(self.out, shard.index)
+    def pending(self, step: int = 0) -> list[ShardTask]:
+        """Shards of `step` without a valid completion marker (all of them on a fresh run)."""
+        return [t for t in self.tasks(step) if not self._done(t)]
+
+    def reduce_done(self, step: int) -> bool:
+        marker = _read_json(reduce_marker_path(self.out, step))
+        return marker is not None and marker.get("fingerprint") == self.fingerprint
+
+    def _done(self, task: ShardTask) -> bool:
+        marker = read_marker(self.out, task.shard.index, task.step)
         if marker is None or marker.get("fingerprint") != self.fingerprint:
             return False
-        doc_suffix = ".jsonl" if self.format == "jsonl" else ".parquet"
-        names = [("documents", doc_suffix), ("ledger", ".parquet"), ("edits", ".parquet")]
-        return all((self.out / d / f"part-{shard.index:05d}{s}").is_file() for d, s in names)
+        i, step = task.shard.index, task.step
+        names = [self.out / "ledger" / part_name(i, ".parquet", step),
+                 self.out / "edits" / part_name(i, ".parquet", step)]
+        if task.final:
+            names.append(self.out / "documents" / part_name(i, ".jsonl" if self.format == "jsonl" else ".parquet"))
+        else:
+            names += [work_path(self.out, step, "docs", i), work_path(self.out, step, "keys", i)]
+        return all(p.is_file() for p in names)
 
 
 def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: FieldMap,
@@ -140,27 +153,34 @@ def _difference(previous: dict[str, Any], job: Job) -> str:
 
 
 def _wipe(out: Path) -> None:
-    for name in (*OUTPUT_FOLDERS, MARKERS, "report"):
+    for name in (*OUTPUT_FOLDERS, MARKERS, WORK, "report"):
         shutil.rmtree(out / name, ignore_errors=True)
     for name in (RUN_FILE, MANIFEST):
         (out / name).unlink(missing_ok=True)
 
 
 def _remove_temporaries(out: Path) -> None:
-    for name in (*OUTPUT_FOLDERS, MARKERS):
-        for tmp in (out / name).glob(f"*{TMP_SUFFIX}"):
+    for name in (*OUTPUT_FOLDERS, MARKERS, WORK):
+        for tmp in (out / name).rglob(f"*{TMP_SUFFIX}"):
             tmp.unlink(missing_ok=True)
 
 
 def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
     """Merge shard stats, verify conservation and write `manifest.json`; return it."""
     stats = Stats()
-    for shard in job.shards:
-        marker = read_marker(job.out, shard.index)
-        if marker is None:
-            raise ConservationError(f"shard {shard.index} ({shard.file.name}) has no completion "
-                                    f"marker at {marker_path(job.out, shard.index)}")
-        stats = stats + Stats.from_dict(marker["stats"])
+    for step in range(job.steps):
+        for shard in job.shards:
+            marker = read_marker(job.out, shard.index, step)
+            if marker is None:
+                raise ConservationError(
+                    f"shard {shard.index} ({shard.file.name}) has no completion marker for step "
+                    f"{step} at {marker_path(job.out, shard.index, step)}")
+            stats = stats + Stats.from_dict(marker["stats"])
+        if step < job.steps - 1:
+            reduce = _read_json(reduce_marker_path(job.out, step))
+            if reduce is None:
+                raise ConservationError(f"the global stage ending step {step} has no completion marker")
+            stats = stats + Stats.from_dict(reduce["stats"])
     conservation = check_conservation(job, stats)
     outcomes = stats.by_outcome()
     manifest = {
@@ -189,6 +209,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "conservation": conservation,
     }
     write_json_atomic(job.out / MANIFEST, manifest)
+    shutil.rmtree(job.out / WORK, ignore_errors=True)  # intermediate files are only for resuming
     return manifest
 
 
@@ -197,7 +218,7 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
     outcomes = stats.by_outcome()
     kept, dropped, quar = (outcomes.get(k, 0) for k in ("kept", "dropped", "quarantined"))
     ledger_files = sorted((job.out / "ledger").glob("part-*.parquet"))
-    expected = {f"part-{s.index:05d}.parquet" for s in job.shards}
+    expected = {part_name(s.index, ".parquet", step) for s in job.shards for step in range(job.steps)}
     stray = sorted(p.name for p in ledger_files if p.name not in expected)
     if stray:
         raise ConservationError(f"ledger holds files of no planned shard: {stray[:5]}")

@@ -51,7 +51,7 @@ class Progress:
         elapsed = max(time.monotonic() - self.start, 1e-9)
         mbs = self.bytes / elapsed / 1e6
         eta = (self.total_bytes - self.bytes) / (self.bytes / elapsed) if self.bytes else float("nan")
-        print(f"progress: shards {self.shards}/{self.total_shards}, {self.docs:,} docs, "
+        print(f"progress: shard steps {self.shards}/{self.total_shards}, {self.docs:,} docs, "
               f"{self.docs / elapsed:,.0f} docs/s, {mbs:.1f} MB/s input, ETA {eta:,.0f}s",
               file=self.stream, flush=True)
 

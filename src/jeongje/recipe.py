@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .stage import Stage, build_stage
+from .stage import GlobalStage, Stage, build_stage
 
 _TOP_KEYS = {"name", "description", "stages"}
 _STAGE_KEYS = {"stage", "params"}
@@ -38,6 +38,20 @@ class Recipe:
 
     def versions(self) -> dict[str, int]:
         return {s.name: s.version for s in self.stages}
+
+    def steps(self) -> list[tuple[list[Stage], GlobalStage | None]]:
+        """The recipe cut at its global stages: [(per-document stages, the global stage
+        that ends the step or None for the last step), ...]."""
+        steps: list[tuple[list[Stage], GlobalStage | None]] = []
+        current: list[Stage] = []
+        for stage in self.stages:
+            if isinstance(stage, GlobalStage):
+                steps.append((current, stage))
+                current = []
+            else:
+                current.append(stage)
+        steps.append((current, None))
+        return steps
 
 
 def builtin_recipes() -> list[str]:

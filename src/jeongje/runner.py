@@ -9,19 +9,23 @@ retries and merging; this function owns what happens to each record.
 from __future__ import annotations
 
 import json
+import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from .errors import StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
-from .io.writers import ShardWriter, write_json_atomic
+from .io.writers import DECISIONS_SCHEMA, TMP_SUFFIX, WORK, ShardWriter, work_path, write_json_atomic
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
-from .stage import Stage
+from .stage import Decision, GlobalStage, Stage
 from .stats import Stats
 
 BATCH_SIZE = 512
@@ -33,50 +37,67 @@ Report = Callable[[int, int], None]  # (documents, input bytes) since the last c
 
 @dataclass(frozen=True)
 class ShardTask:
-    """Everything a worker needs to process one shard (picklable)."""
+    """Everything a worker needs to process one shard in one step of the recipe (picklable).
+
+    A recipe without global stages has one step. Each global stage (deduplication) ends a
+    step: the step's documents that go on are stored under `_work/`, the global stage
+    decides once over all shards, and the next step starts from the stored documents.
+    """
 
     shard: Shard
     out: str
     fields: FieldMap
     format: str
     fingerprint: str
+    step: int = 0
+    steps: int = 1
+
+    @property
+    def final(self) -> bool:
+        return self.step == self.steps - 1
 
 
-def marker_path(out: Path, index: int) -> Path:
-    return out / MARKERS / f"shard-{index:05d}.json"
+def marker_path(out: Path, index: int, step: int = 0) -> Path:
+    prefix = f"s{step}-" if step else ""
+    return out / MARKERS / f"{prefix}shard-{index:05d}.json"
 
 
-def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None) -> Stats:
-    """Process one shard end to end and write its completion marker; return its stats."""
+def reduce_marker_path(out: Path, step: int) -> Path:
+    return out / MARKERS / f"s{step}-reduce.json"
+
+
+def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None,
+              global_stage: GlobalStage | None = None,
+              previous: GlobalStage | None = None) -> Stats:
+    """Process one shard through one step and write its completion marker; return its stats.
+
+    `stages` are the step's per-document stages; `global_stage` (all steps but the last)
+    receives the documents that go on; `previous` is the global stage that ended the step
+    before, whose decisions are applied first.
+    """
     out = Path(task.out)
     stats = Stats()
-    writer = ShardWriter(out, task.shard.index, task.format)
+    writer = ShardWriter(out, task.shard.index, task.format, task.step, task.final,
+                         global_stage.key_schema if global_stage is not None else None)
     pending_bytes = [0]
 
     def on_bytes(n: int) -> None:
         pending_bytes[0] += n
 
-    seen: set[str] = set()
-    batch: list[Document | Quarantine] = []
+    batch: list[Document | Quarantine | tuple[Document, Decision]] = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
+    items = (_read_step0(task, on_bytes) if task.step == 0
+             else _read_step(out, task, previous))
     try:
-        for item in read_shard(task.shard, task.fields, on_bytes):
-            if isinstance(item, Document):
-                if item.id in seen:
-                    item = Quarantine(item.id, item.source, reason="duplicate_id",
-                                      error=f"id {item.id!r} appears more than once in "
-                                            f"{task.shard.file.name}; ids must be unique",
-                                      bytes_in=item.bytes_in)
-                else:
-                    seen.add(item.id)
+        for item in items:
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
-                _run_batch(batch, stages, writer, stats)
+                _run_batch(batch, stages, writer, stats, global_stage, previous)
                 if report is not None:
                     report(len(batch), pending_bytes[0])
                     pending_bytes[0] = 0
                 batch = []
-        _run_batch(batch, stages, writer, stats)
+        _run_batch(batch, stages, writer, stats, global_stage, previous)
         if report is not None:
             report(len(batch), pending_bytes[0])
         writer.commit()
@@ -88,32 +109,116 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     stats.timed(IO_STAGE, time.perf_counter() - wall0 - staged_wall,
                 time.process_time() - cpu0 - staged_cpu, stats.records)
     marker = {
-        "shard": task.shard.index, "file": task.shard.file.name, "start": task.shard.start,
-        "end": task.shard.end, "fingerprint": task.fingerprint, "stats": stats.to_dict(),
+        "shard": task.shard.index, "step": task.step, "file": task.shard.file.name,
+        "start": task.shard.start, "end": task.shard.end, "fingerprint": task.fingerprint,
+        "stats": stats.to_dict(),
     }
-    write_json_atomic(marker_path(out, task.shard.index), marker)
+    write_json_atomic(marker_path(out, task.shard.index, task.step), marker)
     return stats
 
 
-def read_marker(out: Path, index: int) -> dict[str, Any] | None:
-    path = marker_path(out, index)
+def _read_step0(task: ShardTask, on_bytes: Callable[[int], None]) -> Iterator[Document | Quarantine]:
+    seen: set[str] = set()
+    for item in read_shard(task.shard, task.fields, on_bytes):
+        if isinstance(item, Document):
+            if item.id in seen:
+                item = Quarantine(item.id, item.source, reason="duplicate_id",
+                                  error=f"id {item.id!r} appears more than once in "
+                                        f"{task.shard.file.name}; ids must be unique",
+                                  bytes_in=item.bytes_in)
+            else:
+                seen.add(item.id)
+        yield item
+
+
+def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
+               ) -> Iterator[tuple[Document, Decision]]:
+    """The documents the previous step passed on, each with the previous global stage's
+    decision (an empty one when it decided nothing for that document)."""
+    step = task.step - 1
+    decisions: dict[str, Decision] = {}
+    path = work_path(out, step, "decisions", task.shard.index)
+    if not path.is_file() or not work_path(out, step, "docs", task.shard.index).is_file():
+        raise StageError(f"intermediate files of step {step} for shard {task.shard.index} are "
+                         f"missing under {out / WORK}; rerun with --overwrite")
+    for row in pq.read_table(path).to_pylist():
+        drop = Drop(row["reason"], json.loads(row["detail"])) if row["reason"] else None
+        meta = json.loads(row["metadata"]) if row["metadata"] else None
+        decisions[row["id"]] = Decision(row["id"], drop, meta)
+    docs = pq.ParquetFile(work_path(out, step, "docs", task.shard.index))
+    for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
+        for row in record_batch.to_pylist():
+            doc = Document.from_dict(json.loads(row["doc"]))
+            yield doc, decisions.get(doc.id, Decision(doc.id))
+
+
+def read_marker(out: Path, index: int, step: int = 0) -> dict[str, Any] | None:
+    return _read_json(marker_path(out, index, step))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
 
 
-def _run_batch(batch: list[Document | Quarantine], stages: list[Stage], writer: ShardWriter,
-               stats: Stats) -> None:
+def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fingerprint: str) -> Stats:
+    """Run a global stage's decision over the rows all shards stored for it, and write each
+    shard's decisions; then the step's reduce marker."""
+    stats = Stats()
+    wall, cpu = time.perf_counter(), time.process_time()
+    paths = [work_path(out, step, "keys", i) for i in shards]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
+    tables = []
+    for i, p in zip(shards, paths, strict=True):
+        t = pq.read_table(p)
+        tables.append(t.append_column("_shard", pa.array([i] * t.num_rows, pa.int32())))
+    keys = pa.concat_tables(tables) if tables else None
+    decisions = stage.decide(keys.drop_columns(["_shard"])) if keys is not None and keys.num_rows else []
+    shard_of = dict(zip(keys.column("id").to_pylist(), keys.column("_shard").to_pylist(), strict=True)) if keys is not None else {}
+    per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
+    for d in sorted(decisions, key=lambda d: d.id):
+        if d.drop is not None and d.drop.reason not in stage.reasons:
+            raise StageError(f"stage {stage.name} emitted undeclared drop reason {d.drop.reason!r}")
+        per_shard[shard_of[d.id]].append({
+            "id": d.id, "reason": d.drop.reason if d.drop else None,
+            "detail": dumps(d.drop.detail) if d.drop else None,
+            "metadata": dumps(d.metadata) if d.metadata else None})
+    for i, rows in per_shard.items():
+        path = work_path(out, step, "decisions", i)
+        tmp = path.with_name(path.name + TMP_SUFFIX)
+        pq.write_table(pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA), tmp)
+        os.replace(tmp, path)
+    stats.timed(stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(shard_of))
+    write_json_atomic(reduce_marker_path(out, step), {"step": step, "stage": stage.name,
+                                                      "fingerprint": fingerprint,
+                                                      "stats": stats.to_dict()})
+    return stats
+
+
+def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats: Stats,
+               global_stage: GlobalStage | None, previous: GlobalStage | None) -> None:
     # decision per position: None = still alive, else (outcome, stage, version, reason, detail)
     decisions: dict[int, tuple[str, str, int, str, dict[str, Any]]] = {}
-    alive = [i for i, item in enumerate(batch) if isinstance(item, Document)]
+    for i, item in enumerate(batch):
+        if isinstance(item, tuple):  # a document from the previous step, with its decision
+            doc, decision = item
+            batch[i] = doc
+            if decision.metadata:
+                doc.metadata.update(decision.metadata)
+            if decision.drop is not None and previous is not None:
+                decisions[i] = (DROPPED, previous.name, previous.version, decision.drop.reason,
+                                decision.drop.detail)
+    alive = [i for i, item in enumerate(batch) if isinstance(item, Document) and i not in decisions]
     for stage in stages:
         if not alive:
             break
         docs = [batch[i] for i in alive]
         wall, cpu = time.perf_counter(), time.process_time()
-        results = _apply_stage(stage, docs)  # type: ignore[arg-type]
+        results = _apply_stage(stage, docs)
         stats.timed(stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(docs))
         still = []
         for i, result in zip(alive, results, strict=True):
@@ -130,6 +235,17 @@ def _run_batch(batch: list[Document | Quarantine], stages: list[Stage], writer: 
                 decisions[i] = (QUARANTINED, stage.name, stage.version, "stage_error",
                                 {"error": result})
         alive = still
+    if global_stage is not None:  # survivors go on to the global stage
+        wall, cpu = time.perf_counter(), time.process_time()
+        for i in alive:
+            try:
+                row = global_stage.keys(batch[i])
+            except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+                decisions[i] = (QUARANTINED, global_stage.name, global_stage.version,
+                                "stage_error", {"error": _describe(e)})
+                continue
+            writer.survivor(batch[i], row)
+        stats.timed(global_stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(alive))
     for i, item in enumerate(batch):
         if isinstance(item, Quarantine):
             detail = dict(item.detail, error=item.error)
@@ -141,6 +257,8 @@ def _run_batch(batch: list[Document | Quarantine], stages: list[Stage], writer: 
         doc = item
         decision = decisions.get(i)
         if decision is None:
+            if not writer.final:
+                continue  # goes on to the next step; its outcome is written there
             size = len(doc.text.encode("utf-8", "surrogatepass"))
             writer.kept(doc)
             writer.ledger_row(id=doc.id, source=str(doc.source), outcome=KEPT, stage=None,

@@ -17,9 +17,10 @@ import dataclasses
 import types
 import typing
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
-from .errors import ConfigError
+from .errors import ConfigError, StageError
 from .record import Document, Drop
 
 _REGISTRY: dict[str, type[Stage]] = {}
@@ -51,6 +52,38 @@ class Stage(ABC):
     def params(self) -> dict[str, Any]:
         """The stage's parameters as plain data (for recipes and manifests)."""
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class Decision:
+    """What a global stage decided for one document: drop it, or annotate it."""
+
+    id: str
+    drop: Drop | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class GlobalStage(Stage):
+    """A stage that decides across documents (deduplication), in two steps the executor
+    runs: `keys(doc)` on every document that reaches the stage (map side, per shard, in
+    parallel; the executor stores the rows), then `decide(keys)` once over all rows (reduce
+    side). The executor applies the decisions: dropped documents get a ledger row naming
+    this stage, annotated documents get the metadata, and the rest of the recipe goes on.
+    Express the reduce as a grouping by key so that it can run as a shuffle."""
+
+    key_schema: ClassVar[Any]  # pyarrow schema of the rows `keys` returns (without "id")
+
+    def process(self, doc: Document) -> Drop | None:  # never called per document
+        raise StageError(f"{self.name} is a global stage; executors call keys() and decide()")
+
+    @abstractmethod
+    def keys(self, doc: Document) -> dict[str, Any]:
+        """The row this document contributes to the global decision."""
+
+    @abstractmethod
+    def decide(self, keys: Any) -> list[Decision]:
+        """Decisions from all rows (a pyarrow Table with "id" and `key_schema` columns),
+        deterministic whatever the row order."""
 
 
 def register(cls: type[Stage]) -> type[Stage]:

@@ -13,10 +13,10 @@ from ..errors import JeongjeError
 from ..job import Job
 from ..progress import Progress
 from ..recipe import Recipe, recipe_from_dict
-from ..runner import ShardTask, run_shard
-from ..stage import Stage
+from ..runner import ShardTask, run_reduce, run_shard
+from ..stage import GlobalStage, Stage
 
-_worker_stages: list[Stage] = []
+_worker_recipe: Recipe | None = None
 _worker_queue: Any = None
 
 
@@ -31,13 +31,22 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
 
     def execute(self, job: Job, progress: Progress) -> None:
-        tasks = job.pending()
+        steps = job.recipe.steps()
+        for step, (_stages, global_stage) in enumerate(steps):
+            if global_stage is not None and all(not job.pending(j) for j in range(step + 1, len(steps))):
+                continue  # every later step is complete: this one's intermediate files are not needed
+            self._run_step(job, job.pending(step), step, progress)
+            if global_stage is not None and not job.reduce_done(step):
+                global_stage.setup()
+                run_reduce(job.out, step, global_stage, [s.index for s in job.shards], job.fingerprint)
+
+    def _run_step(self, job: Job, tasks: list[ShardTask], step: int, progress: Progress) -> None:
         if not tasks:
             return
         if self.workers == 1 or len(tasks) == 1:
-            stages = _build(job.recipe)
+            stages, global_stage, previous = _step_stages(_build(job.recipe), step)
             for task in tasks:
-                run_shard(task, stages, progress.advance)
+                run_shard(task, stages, progress.advance, global_stage, previous)
                 progress.shard_done()
             return
         ctx = mp.get_context("spawn")
@@ -68,15 +77,21 @@ class LocalExecutor:
                 raise
 
 
-def _build(recipe: Recipe) -> list[Stage]:
+def _step_stages(recipe: Recipe, step: int) -> tuple[list[Stage], GlobalStage | None, GlobalStage | None]:
+    steps = recipe.steps()
+    stages, global_stage = steps[step]
+    return stages, global_stage, steps[step - 1][1] if step else None
+
+
+def _build(recipe: Recipe) -> Recipe:
     for stage in recipe.stages:
         stage.setup()
-    return recipe.stages
+    return recipe
 
 
 def _init_worker(recipe: dict[str, Any], reports: Any) -> None:
-    global _worker_stages, _worker_queue
-    _worker_stages = _build(recipe_from_dict(recipe))
+    global _worker_recipe, _worker_queue
+    _worker_recipe = _build(recipe_from_dict(recipe))
     _worker_queue = reports
 
 
@@ -84,7 +99,9 @@ def _work(task: ShardTask) -> None:
     def report(docs: int, nbytes: int) -> None:
         _worker_queue.put((docs, nbytes))
 
-    run_shard(task, _worker_stages, report)
+    assert _worker_recipe is not None
+    stages, global_stage, previous = _step_stages(_worker_recipe, task.step)
+    run_shard(task, stages, report, global_stage, previous)
 
 
 def _drain(reports: Any, progress: Progress) -> None:

@@ -27,12 +27,23 @@ EDITS_SCHEMA = pa.schema([
     ("reason", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
     ("replacement", pa.string()), ("detail", pa.string()),
 ])
+DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
+                              ("detail", pa.string()), ("metadata", pa.string())])
+WORK_SCHEMA = pa.schema([("id", pa.string()), ("doc", pa.string())])
 OUTPUT_FOLDERS = ("documents", "ledger", "edits")
+WORK = "_work"
 TMP_SUFFIX = ".tmp"
 
 
-def part_name(index: int, suffix: str) -> str:
-    return f"part-{index:05d}{suffix}"
+def part_name(index: int, suffix: str, step: int = 0) -> str:
+    """`part-00003.parquet`; outcomes decided in a later step of the recipe get `-s1`, ..."""
+    return f"part-{index:05d}{f'-s{step}' if step else ''}{suffix}"
+
+
+def work_path(out: Path, step: int, kind: str, index: int | None = None) -> Path:
+    """Intermediate files between recipe steps: `_work/s0/docs-00003.parquet`, ..."""
+    name = f"{kind}.parquet" if index is None else f"{kind}-{index:05d}.parquet"
+    return out / WORK / f"s{step}" / name
 
 
 class _ParquetTable:
@@ -93,17 +104,38 @@ class _JsonlDocuments:
 
 
 class ShardWriter:
-    """Writes one shard's documents, ledger and edits; `commit()` publishes all three."""
+    """Writes one shard's outputs for one step of the recipe; `commit()` publishes them.
 
-    def __init__(self, out: Path, index: int, fmt: str = "parquet") -> None:
-        doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
-        self.documents = (
-            _JsonlDocuments(out / "documents" / part_name(index, doc_suffix)) if fmt == "jsonl"
-            else _ParquetTable(out / "documents" / part_name(index, doc_suffix), DOCUMENTS_SCHEMA)
-        )
-        self.ledger = _ParquetTable(out / "ledger" / part_name(index, ".parquet"), LEDGER_SCHEMA)
-        self.edits = _ParquetTable(out / "edits" / part_name(index, ".parquet"), EDITS_SCHEMA)
-        self._parts = (self.documents, self.ledger, self.edits)
+    The last step writes kept documents; an earlier step writes the documents that go on
+    (with their edits so far) and the rows its global stage asked for, under `_work/`.
+    Ledger and edit rows are written by the step that decides a document's outcome.
+    """
+
+    def __init__(self, out: Path, index: int, fmt: str = "parquet", step: int = 0,
+                 final: bool = True, key_schema: pa.Schema | None = None) -> None:
+        self.final = final
+        if final:
+            doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
+            path = out / "documents" / part_name(index, doc_suffix)
+            self.documents: Any = (_JsonlDocuments(path) if fmt == "jsonl"
+                                   else _ParquetTable(path, DOCUMENTS_SCHEMA))
+            parts: list[Any] = [self.documents]
+        else:
+            work = work_path(out, step, "docs", index)
+            work.parent.mkdir(parents=True, exist_ok=True)
+            self.documents = _ParquetTable(work, WORK_SCHEMA)
+            assert key_schema is not None
+            self.keys = _ParquetTable(work_path(out, step, "keys", index),
+                                      pa.schema([("id", pa.string()), *key_schema]))
+            parts = [self.documents, self.keys]
+        self.ledger = _ParquetTable(out / "ledger" / part_name(index, ".parquet", step), LEDGER_SCHEMA)
+        self.edits = _ParquetTable(out / "edits" / part_name(index, ".parquet", step), EDITS_SCHEMA)
+        self._parts = (*parts, self.ledger, self.edits)
+
+    def survivor(self, doc: Document, key_row: dict[str, Any]) -> None:
+        """A document that goes on to the next step, and its row for the global stage."""
+        self.documents.add({"id": doc.id, "doc": dumps(doc.to_dict())})
+        self.keys.add({"id": doc.id, **key_row})
 
     def kept(self, doc: Document) -> None:
         self.documents.add({"id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata)})

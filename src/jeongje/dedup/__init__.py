@@ -1,0 +1,1 @@
+"""Deduplication stages (global stages: they decide across documents)."""

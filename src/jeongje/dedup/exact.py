@@ -1,0 +1,77 @@
+"""Exact deduplication on the cleaned, normalised text.
+
+Each document contributes a 128-bit BLAKE2b digest of its text with whitespace runs
+collapsed (the text is already NFC and cleaned by the stages before it), its length and
+its publication date. Documents sharing a digest form a cluster; one is kept by a
+deterministic rule and the others are dropped with `duplicate_of` naming the kept one.
+Kept members of clusters of two or more carry `dedup_cluster_id` and `dedup_cluster_size`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+
+from ..record import Document, Drop
+from ..stage import Decision, GlobalStage, register
+
+_SPACE = re.compile(r"\s+")
+KEEP_RULES = ("earliest", "longest", "smallest_id")
+
+
+@register
+@dataclass
+class ExactDeduplicator(GlobalStage):
+    """Keep one document per identical cleaned text. `keep` orders the tie-breakers:
+    `earliest` (publication date from `date_fields`; undated documents last), `longest`,
+    `smallest_id` (always applied last, so the choice never depends on input order)."""
+
+    name: ClassVar[str] = "dedup.exact"
+    version: ClassVar[int] = 1
+    reasons: ClassVar[frozenset[str]] = frozenset({"exact_duplicate"})
+    description: ClassVar[str] = "drop documents whose cleaned text repeats another's"
+    key_schema: ClassVar[Any] = pa.schema([("digest", pa.binary(16)), ("length", pa.int64()),
+                                           ("date", pa.string())])
+
+    keep: list[Literal["earliest", "longest", "smallest_id"]] = field(
+        default_factory=lambda: ["earliest", "longest", "smallest_id"])
+    date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
+
+    def keys(self, doc: Document) -> dict[str, Any]:
+        text = _SPACE.sub(" ", doc.text).strip()
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        date = next((str(doc.metadata[f]) for f in self.date_fields if doc.metadata.get(f)), None)
+        return {"digest": digest, "length": len(doc.text), "date": date}
+
+    def decide(self, keys: pa.Table) -> list[Decision]:
+        groups: dict[bytes, list[dict[str, Any]]] = {}
+        for row in keys.to_pylist():
+            groups.setdefault(row["digest"], []).append(row)
+        decisions: list[Decision] = []
+        for digest, rows in groups.items():
+            if len(rows) < 2:
+                continue
+            rows.sort(key=self._order)
+            keeper = rows[0]["id"]
+            cluster = f"exact-{digest.hex()[:16]}"
+            decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
+                                                        "dedup_cluster_size": len(rows)}))
+            for row in rows[1:]:
+                decisions.append(Decision(row["id"], Drop("exact_duplicate", {
+                    "duplicate_of": keeper, "similarity": 1.0, "cluster": cluster,
+                    "cluster_size": len(rows)})))
+        return decisions
+
+    def _order(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        key: list[Any] = []
+        for rule in self.keep:
+            if rule == "earliest":
+                key.append((row["date"] is None, row["date"] or ""))
+            elif rule == "longest":
+                key.append(-row["length"])
+        key.append(row["id"])
+        return tuple(key)
