@@ -46,3 +46,19 @@ def replay(text: str, edits) -> str:
         out += [text[pos:e.start], e.replacement]
         pos = e.end
     return "".join(out) + text[pos:]
+
+
+TOPICS = [
+    "누리시는 올해 가을부터 한강 공원 세 곳에 야간 도서관을 시범 운영한다고 밝혔다. 운영 시간은 오후 여섯 시부터 열 시까지다.",
+    "가람군 농가들이 올해 첫 햇사과를 출하했다. 잦은 비에도 당도는 예년 수준을 유지했고 출하 물량은 다소 줄었다.",
+    "해솔항 여객터미널이 리모델링을 마치고 다시 문을 열었다. 대합실 면적은 두 배로 넓어졌고 편의시설도 늘었다.",
+    "청솔대 연구진이 수면 시간과 기억력의 관계를 분석했다. 하루 여섯 시간 미만 잠을 잔 사람은 기억력 점수가 낮았다.",
+    "대명구가 어린이 보호구역 단속 카메라를 마흔 대 늘린다. 설치는 연말까지 마무리되고 예산은 구비로 충당한다.",
+    "온새미로 전자가 접이식 태블릿 시제품을 공개했다. 화면을 펼치면 열두 인치가 되지만 출시 시기는 정해지지 않았다.",
+]
+
+
+def distinct_doc(i: int) -> dict:
+    """Korean documents that are not near-duplicates of each other (for the default recipe)."""
+    n = len(TOPICS)
+    return {"id": f"doc-{i:04d}", "text": " ".join(TOPICS[(i + k) % n] for k in (0, 2, 3))}

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from jeongje.cli import main
 
-from .conftest import korean_doc, write_jsonl
+from .conftest import distinct_doc, korean_doc, write_jsonl
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -38,7 +38,7 @@ def test_every_command_has_help_and_is_documented_in_the_readme(path):
 
 
 def test_run_stats_and_recipe_show_through_a_real_process(tmp_path):
-    write_jsonl(tmp_path / "in.jsonl", [korean_doc(i) for i in range(5)] + [{"id": "s", "text": "짧다"}])
+    write_jsonl(tmp_path / "in.jsonl", [distinct_doc(i) for i in range(5)] + [{"id": "s", "text": "짧다"}])
     out = tmp_path / "out"
     result = jeongje("run", "-i", tmp_path / "in.jsonl", "-o", out, "--workers", "1")
     assert result.returncode == 0, result.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from .errors import StageError
@@ -172,13 +173,12 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
-    tables = []
+    shard_of: dict[str, int] = {}
     for i, p in zip(shards, paths, strict=True):
-        t = pq.read_table(p)
-        tables.append(t.append_column("_shard", pa.array([i] * t.num_rows, pa.int32())))
-    keys = pa.concat_tables(tables) if tables else None
-    decisions = stage.decide(keys.drop_columns(["_shard"])) if keys is not None and keys.num_rows else []
-    shard_of = dict(zip(keys.column("id").to_pylist(), keys.column("_shard").to_pylist(), strict=True)) if keys is not None else {}
+        for doc_id in pq.read_table(p, columns=["id"]).column("id").to_pylist():
+            shard_of[doc_id] = i
+    dataset = pads.dataset([str(p) for p in paths], format="parquet")
+    decisions = stage.decide(dataset) if shard_of else []
     per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
     for d in sorted(decisions, key=lambda d: d.id):
         if d.drop is not None and d.drop.reason not in stage.reasons:
@@ -235,16 +235,23 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
                 decisions[i] = (QUARANTINED, stage.name, stage.version, "stage_error",
                                 {"error": result})
         alive = still
-    if global_stage is not None:  # survivors go on to the global stage
+    if global_stage is not None and alive:  # survivors go on to the global stage
         wall, cpu = time.perf_counter(), time.process_time()
-        for i in alive:
-            try:
-                row = global_stage.keys(batch[i])
-            except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+        try:
+            rows: list[Any] = global_stage.keys_batch([batch[i] for i in alive])
+        except Exception:  # noqa: BLE001 - isolate the failing document below
+            rows = []
+            for i in alive:
+                try:
+                    rows.append(global_stage.keys(batch[i]))
+                except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+                    rows.append(_describe(e))
+        for i, row in zip(alive, rows, strict=True):
+            if isinstance(row, str):
                 decisions[i] = (QUARANTINED, global_stage.name, global_stage.version,
-                                "stage_error", {"error": _describe(e)})
-                continue
-            writer.survivor(batch[i], row)
+                                "stage_error", {"error": row})
+            else:
+                writer.survivor(batch[i], row)
         stats.timed(global_stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(alive))
     for i, item in enumerate(batch):
         if isinstance(item, Quarantine):

@@ -66,10 +66,12 @@ class Decision:
 class GlobalStage(Stage):
     """A stage that decides across documents (deduplication), in two steps the executor
     runs: `keys(doc)` on every document that reaches the stage (map side, per shard, in
-    parallel; the executor stores the rows), then `decide(keys)` once over all rows (reduce
-    side). The executor applies the decisions: dropped documents get a ledger row naming
-    this stage, annotated documents get the metadata, and the rest of the recipe goes on.
-    Express the reduce as a grouping by key so that it can run as a shuffle."""
+    parallel; the executor stores the rows as Parquet), then `decide(keys)` once over all
+    rows (reduce side), given as a lazy `pyarrow.dataset.Dataset` so that it can stream or
+    hand the rows to DuckDB instead of holding them in memory. The executor applies the
+    decisions: dropped documents get a ledger row naming this stage, annotated documents
+    get the metadata, and the rest of the recipe goes on. Express the reduce as a grouping
+    by key so that it can run as a shuffle."""
 
     key_schema: ClassVar[Any]  # pyarrow schema of the rows `keys` returns (without "id")
 
@@ -80,10 +82,14 @@ class GlobalStage(Stage):
     def keys(self, doc: Document) -> dict[str, Any]:
         """The row this document contributes to the global decision."""
 
+    def keys_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
+        """Rows for a batch of documents; override to vectorise."""
+        return [self.keys(doc) for doc in docs]
+
     @abstractmethod
     def decide(self, keys: Any) -> list[Decision]:
-        """Decisions from all rows (a pyarrow Table with "id" and `key_schema` columns),
-        deterministic whatever the row order."""
+        """Decisions from all rows (a `pyarrow.dataset.Dataset` with an "id" column and the
+        `key_schema` columns), deterministic whatever the row order."""
 
 
 def register(cls: type[Stage]) -> type[Stage]:

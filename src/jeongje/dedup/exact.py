@@ -47,9 +47,10 @@ class ExactDeduplicator(GlobalStage):
         date = next((str(doc.metadata[f]) for f in self.date_fields if doc.metadata.get(f)), None)
         return {"digest": digest, "length": len(doc.text), "date": date}
 
-    def decide(self, keys: pa.Table) -> list[Decision]:
+    def decide(self, keys: Any) -> list[Decision]:
+        table = keys.to_table() if hasattr(keys, "to_table") else keys
         groups: dict[bytes, list[dict[str, Any]]] = {}
-        for row in keys.to_pylist():
+        for row in table.to_pylist():
             groups.setdefault(row["digest"], []).append(row)
         decisions: list[Decision] = []
         for digest, rows in groups.items():

@@ -1,0 +1,51 @@
+"""Near-duplicate gate: the planted Korean set built from ../shared/data (bench/planted.py).
+
+Minimum from the issue: F1 >= 0.95 on the planted set, whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+import jeongje
+from jeongje.recipe import recipe_from_dict
+
+from .gate import assert_floor
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "planted.py"
+
+
+def _planted():
+    spec = importlib.util.spec_from_file_location("planted", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_minhash_on_planted_korean_near_duplicates(shared_data, tmp_path):
+    planted = _planted()
+    records = planted.build(shared_data, seed=7, originals=400)
+    with open(tmp_path / "planted.jsonl", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n")
+    recipe = recipe_from_dict({"name": "dedup", "stages": ["normalize.unicode", "dedup.minhash"]})
+    results = []
+    for workers, shard_bytes in ((1, 64 << 20), (2, 200_000)):
+        out = tmp_path / f"out{workers}"
+        jeongje.run(str(tmp_path / "planted.jsonl"), out, recipe, workers=workers,
+                    shard_bytes=shard_bytes, progress=False)
+        ledger = jeongje.read_ledger(out).to_pylist()
+        removed = {r["id"]: json.loads(r["detail"])["duplicate_of"] for r in ledger
+                   if r["reason"] == "near_duplicate"}
+        results.append(removed)
+    assert results[0] == results[1]  # same decisions whatever the worker count and shards
+    scores = planted.score(records, results[0])
+    print(json.dumps(scores, indent=1))
+    assert_floor("dedup", "planted_f1", scores["f1"], 0.95)
+    assert_floor("dedup", "planted_precision", scores["precision"], 0.95)
+    assert_floor("dedup", "planted_ari", scores["ari"], 0.90)

@@ -1,0 +1,85 @@
+"""MinHash signatures and the near-duplicate stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jeongje.dedup.minhash import MinHashDeduplicator
+from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures, similarity
+from jeongje.errors import ConfigError
+from jeongje.recipe import recipe_from_dict
+from jeongje.record import Document, Source
+
+from .conftest import KOREAN
+
+STORY = ("가온시는 내년부터 65세 이상 시민에게 시내버스 요금을 지원한다고 3일 밝혔다. 지원 대상은 약 8만 명으로, "
+         "연간 예산은 120억원 규모다. 시는 교통카드 등록 절차를 간소화하고, 읍면 지역에는 찾아가는 "
+         "등록 창구를 운영할 계획이다. 시의회는 다음 달 관련 조례안을 심의한다.")
+
+
+def true_jaccard(a: str, b: str) -> float:
+    x, y = set(shingle_hashes(a).tolist()), set(shingle_hashes(b).tolist())
+    return len(x & y) / len(x | y)
+
+
+def test_char_shingles_see_korean_and_are_stable():
+    h = shingle_hashes("발표했다 발표했다")
+    assert len(h) == len("발표했다 발표했다") - 4
+    assert shingle_hashes(STORY).tolist() == shingle_hashes(STORY).tolist()
+    assert len(shingle_hashes("")) == 1 and len(shingle_hashes("가")) == 1  # never empty
+    assert shingle_hashes("가  나\n다").tolist() == shingle_hashes("가 나 다").tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, len(STORY) - 1), st.integers(1, 40))
+def test_estimate_tracks_true_jaccard(cut, length):
+    edited = STORY[:cut] + "새로 들어간 문장이 있다." + STORY[cut + length:]
+    sa, sb = signatures([shingle_hashes(STORY), shingle_hashes(edited)], 256)
+    assert abs(similarity(sa, sb) - true_jaccard(STORY, edited)) < 0.15
+
+
+def test_bands_match_for_identical_signatures_only():
+    sig = signatures([shingle_hashes(STORY), shingle_hashes(STORY), shingle_hashes(KOREAN)], 100)
+    bands = band_hashes(sig, 20, 5)
+    assert (bands[0] == bands[1]).all() and not (bands[0] == bands[2]).any()
+
+
+def rows_for(stage, docs):
+    rows = stage.keys_batch(docs)
+    schema = pa.schema([("id", pa.string()), *stage.key_schema])
+    return pa.Table.from_pylist([{"id": d.id, **r} for d, r in zip(docs, rows, strict=True)], schema=schema)
+
+
+def test_near_duplicates_cluster_with_evidence_and_a_deterministic_keeper():
+    stage = MinHashDeduplicator()
+    docs = [Document("w2", STORY.replace("3일", "4일"), Source("f", line=1), {"date": "2024-05-04"}),
+            Document("w1", STORY, Source("f", line=2), {"date": "2024-05-03"}),
+            Document("w3", "(서울=한빛뉴스) 김민준 기자 = " + STORY, Source("f", line=3), {}),
+            Document("other", KOREAN, Source("f", line=4), {})]
+    decisions = {d.id: d for d in stage.decide(rows_for(stage, docs))}
+    assert decisions["w1"].drop is None and decisions["w1"].metadata["dedup_cluster_size"] == 3
+    for dup in ("w2", "w3"):
+        detail = decisions[dup].drop.detail
+        assert decisions[dup].drop.reason == "near_duplicate"
+        assert detail["duplicate_of"] == "w1" and detail["similarity"] >= 0.7
+    assert "other" not in decisions
+    again = {d.id: d for d in stage.decide(rows_for(stage, docs[::-1]))}
+    assert again == decisions
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"bands": 0}, "must be >= 1"), ({"threshold": 1.5}, "threshold"), ({"shingle": "morph"}, "not one of"),
+])
+def test_parameters_are_validated(params, message):
+    with pytest.raises(ConfigError, match=message):
+        recipe_from_dict({"name": "x", "stages": [{"stage": "dedup.minhash", "params": params}]})
+
+
+def test_batch_signatures_have_one_row_per_document():
+    """Identical texts in one batch get identical rows (no state leaks between documents)."""
+    sig = signatures([shingle_hashes(STORY * 20)] * 3, 128)
+    assert sig.shape == (3, 128) and sig.dtype == np.uint32 and len(set(map(tuple, sig))) == 1
