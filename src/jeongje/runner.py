@@ -145,7 +145,8 @@ def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
     for row in pq.read_table(path).to_pylist():
         drop = Drop(row["reason"], json.loads(row["detail"])) if row["reason"] else None
         meta = json.loads(row["metadata"]) if row["metadata"] else None
-        decisions[row["id"]] = Decision(row["id"], drop, meta)
+        payload = json.loads(row["payload"]) if row["payload"] else None
+        decisions[row["id"]] = Decision(row["id"], drop, meta, payload)
     docs = pq.ParquetFile(work_path(out, step, "docs", task.shard.index))
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
@@ -174,11 +175,17 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
     if missing:
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
     shard_of: dict[str, int] = {}
-    for i, p in zip(shards, paths, strict=True):
-        for doc_id in pq.read_table(p, columns=["id"]).column("id").to_pylist():
-            shard_of[doc_id] = i
-    dataset = pads.dataset([str(p) for p in paths], format="parquet")
-    decisions = stage.decide(dataset) if shard_of else []
+    try:
+        for i, p in zip(shards, paths, strict=True):
+            for doc_id in pq.read_table(p, columns=["id"]).column("id").to_pylist():
+                shard_of[doc_id] = i
+        dataset = pads.dataset([str(p) for p in paths], format="parquet")
+        decisions = stage.decide(dataset) if shard_of else []
+    except StageError:
+        raise
+    except Exception as e:
+        raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
+                         f"row files under {out / WORK}: {type(e).__name__}: {e}") from e
     per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
     for d in sorted(decisions, key=lambda d: d.id):
         if d.drop is not None and d.drop.reason not in stage.reasons:
@@ -186,7 +193,8 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
         per_shard[shard_of[d.id]].append({
             "id": d.id, "reason": d.drop.reason if d.drop else None,
             "detail": dumps(d.drop.detail) if d.drop else None,
-            "metadata": dumps(d.metadata) if d.metadata else None})
+            "metadata": dumps(d.metadata) if d.metadata else None,
+            "payload": dumps(d.payload) if d.payload else None})
     for i, rows in per_shard.items():
         path = work_path(out, step, "decisions", i)
         tmp = path.with_name(path.name + TMP_SUFFIX)
@@ -203,15 +211,27 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
                global_stage: GlobalStage | None, previous: GlobalStage | None) -> None:
     # decision per position: None = still alive, else (outcome, stage, version, reason, detail)
     decisions: dict[int, tuple[str, str, int, str, dict[str, Any]]] = {}
+    applied = 0
+    wall, cpu = time.perf_counter(), time.process_time()
     for i, item in enumerate(batch):
         if isinstance(item, tuple):  # a document from the previous step, with its decision
             doc, decision = item
             batch[i] = doc
-            if decision.metadata:
-                doc.metadata.update(decision.metadata)
-            if decision.drop is not None and previous is not None:
-                decisions[i] = (DROPPED, previous.name, previous.version, decision.drop.reason,
-                                decision.drop.detail)
+            if previous is None or (decision.drop is None and not decision.metadata
+                                    and not decision.payload):
+                continue
+            doc.begin_stage()
+            applied += 1
+            try:
+                drop = previous.apply(doc, decision)
+            except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+                decisions[i] = (QUARANTINED, previous.name, previous.version, "stage_error",
+                                {"error": _describe(e)})
+                continue
+            if drop is not None:
+                decisions[i] = (DROPPED, previous.name, previous.version, drop.reason, drop.detail)
+    if applied:
+        stats.timed(previous.name, time.perf_counter() - wall, time.process_time() - cpu, applied)
     alive = [i for i, item in enumerate(batch) if isinstance(item, Document) and i not in decisions]
     for stage in stages:
         if not alive:

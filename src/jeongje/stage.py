@@ -56,11 +56,13 @@ class Stage(ABC):
 
 @dataclass(slots=True)
 class Decision:
-    """What a global stage decided for one document: drop it, or annotate it."""
+    """What a global stage decided for one document: drop it, annotate it, or hand its
+    `apply` a payload (for example the lines to remove)."""
 
     id: str
     drop: Drop | None = None
     metadata: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
 
 
 class GlobalStage(Stage):
@@ -90,6 +92,13 @@ class GlobalStage(Stage):
     def decide(self, keys: Any) -> list[Decision]:
         """Decisions from all rows (a `pyarrow.dataset.Dataset` with an "id" column and the
         `key_schema` columns), deterministic whatever the row order."""
+
+    def apply(self, doc: Document, decision: Decision) -> Drop | None:
+        """Carry out a decision on its document (in the next step, per shard). The default
+        adds the metadata and returns the drop; override to edit the text from `payload`."""
+        if decision.metadata:
+            doc.metadata.update(decision.metadata)
+        return decision.drop
 
 
 def register(cls: type[Stage]) -> type[Stage]:

@@ -28,7 +28,8 @@ EDITS_SCHEMA = pa.schema([
     ("replacement", pa.string()), ("detail", pa.string()),
 ])
 DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
-                              ("detail", pa.string()), ("metadata", pa.string())])
+                              ("detail", pa.string()), ("metadata", pa.string()),
+                              ("payload", pa.string())])
 WORK_SCHEMA = pa.schema([("id", pa.string()), ("doc", pa.string())])
 OUTPUT_FOLDERS = ("documents", "ledger", "edits")
 WORK = "_work"
