@@ -19,7 +19,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import yaml  # noqa: E402
 from measure import markdown, measure  # noqa: E402
+
+from jeongje.recipe import load_recipe  # noqa: E402
 
 
 def build_input(data: Path, out: Path, repeat: int) -> tuple[int, int]:
@@ -45,13 +48,17 @@ def main() -> None:
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--repeat", type=int, default=1, help="concatenate the corpus N times")
-    ap.add_argument("--recipe", default="korean-news")
+    ap.add_argument("--recipe", default="korean-news",
+                    help="recipe to measure; its dedup.* stages are left out (cleaning only)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jeongje-clean-"))
     try:
         docs, nbytes = build_input(Path(args.data), tmp / "input.jsonl", args.repeat)
+        recipe = load_recipe(args.recipe).to_dict()
+        recipe["stages"] = [s for s in recipe["stages"] if not s["stage"].startswith("dedup.")]
+        (tmp / "recipe.yaml").write_text(yaml.safe_dump(recipe, allow_unicode=True), encoding="utf-8")
         cmd = [sys.executable, "-m", "jeongje", "run", "-i", str(tmp / "input.jsonl"), "-o",
-               str(tmp / "out"), "-r", args.recipe, "--workers", str(args.workers), "--no-progress",
+               str(tmp / "out"), "-r", str(tmp / "recipe.yaml"), "--workers", str(args.workers), "--no-progress",
                "--shard-bytes", str(8 * 1024 * 1024)]
         m = measure(cmd)
         if m.returncode:
