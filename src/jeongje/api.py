@@ -56,6 +56,8 @@ def run(
     overwrite: bool = False,
     progress: bool | None = None,
     shard_bytes: int = SHARD_BYTES,
+    executor: Literal["local", "ray"] = "local",
+    address: str | None = None,
 ) -> RunResult:
     """Run `recipe` over `inputs` into `output`; resume if `output` holds this same run.
 
@@ -71,6 +73,9 @@ def run(
         overwrite: replace an output folder that holds a different run.
         progress: show progress (bar on a terminal, log lines otherwise); default on.
         shard_bytes: plain JSONL and Parquet files are split into shards of about this size.
+        executor: `local` (worker processes on this machine) or `ray` (needs jeongje[ray]).
+        address: with `ray`, the cluster to join ("auto", "ray://head:10001"); by default a
+            local Ray instance with `workers` CPUs is started.
 
     Raises:
         ConfigError, InputError, OutputConflictError, ConservationError (all JeongjeError).
@@ -81,6 +86,8 @@ def run(
         raise ConfigError(f"workers must be at least 1, not {workers}")
     if max_record_bytes < 1:
         raise ConfigError("max_record_bytes must be positive")
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"executor must be 'local' or 'ray', not {executor!r}")
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
     if isinstance(inputs, str | Path):
@@ -89,19 +96,24 @@ def run(
     started = time.monotonic()
     job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes)
     resumed = prepare_output(job, overwrite)
-    from .executors.local import LocalExecutor
+    if executor == "ray":
+        from .executors.ray import RayExecutor
 
-    executor = LocalExecutor(workers)
+        runner: Any = RayExecutor(address, workers)
+    else:
+        from .executors.local import LocalExecutor
+
+        runner = LocalExecutor(workers)
     pending = job.pending()
     total_tasks = len(job.shards) * job.steps
     done_tasks = sum(len(job.shards) - len(job.pending(k)) for k in range(job.steps))
     bar = Progress(sum(_shard_bytes(t.shard) for t in pending), total_tasks, done_tasks,
                    enabled=progress)
     try:
-        executor.execute(job, bar)
+        runner.execute(job, bar)
     finally:
         bar.close()
-    manifest = finalize(job, time.monotonic() - started, executor.workers)
+    manifest = finalize(job, time.monotonic() - started, runner.workers or 0, executor)
     return RunResult(Path(output), manifest, resumed)
 
 

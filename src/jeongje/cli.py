@@ -72,17 +72,22 @@ def main() -> None:
 @click.option("--shard-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
               show_default=True,
               help="Plain JSONL and Parquet inputs are cut into shards of about this size.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: worker processes here; ray: a Ray cluster (pip install 'jeongje[ray]').")
+@click.option("--address", default=None,
+              help="With --executor ray: the cluster to join (auto, ray://head:10001); "
+                   "default: start a local Ray instance.")
 @_friendly
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
         overwrite: bool, progress: bool, text_field: str, id_field: str,
-        max_record_bytes: int, shard_bytes: int) -> None:
+        max_record_bytes: int, shard_bytes: int, executor: str, address: str | None) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from .api import run as run_api
 
     result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
                      text_field=text_field, id_field=id_field or None,
                      max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
-                     shard_bytes=shard_bytes)
+                     shard_bytes=shard_bytes, executor=executor, address=address)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 

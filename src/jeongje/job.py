@@ -165,7 +165,7 @@ def _remove_temporaries(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
+def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local") -> dict[str, Any]:
     """Merge shard stats, verify conservation and write `manifest.json`; return it."""
     stats = Stats()
     for step in range(job.steps):
@@ -191,7 +191,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "stage_versions": job.recipe.versions(),
         "options": {"text_field": job.fields.text, "id_field": job.fields.id,
                     "max_record_bytes": job.fields.max_record_bytes, "format": job.format,
-                    "workers": workers},
+                    "workers": workers, "executor": executor},
         "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
                     "compression": f.compression, "blake2b_128": s}
                    for f, s in zip(job.inputs, job.checksums, strict=True)],

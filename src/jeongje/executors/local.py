@@ -13,8 +13,9 @@ from ..errors import JeongjeError
 from ..job import Job
 from ..progress import Progress
 from ..recipe import Recipe, recipe_from_dict
-from ..runner import ShardTask, run_reduce, run_shard
+from ..runner import ShardTask, run_shard
 from ..stage import GlobalStage, Stage
+from . import run_steps
 
 _worker_recipe: Recipe | None = None
 _worker_queue: Any = None
@@ -31,14 +32,7 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
 
     def execute(self, job: Job, progress: Progress) -> None:
-        steps = job.recipe.steps()
-        for step, (_stages, global_stage) in enumerate(steps):
-            if global_stage is not None and all(not job.pending(j) for j in range(step + 1, len(steps))):
-                continue  # every later step is complete: this one's intermediate files are not needed
-            self._run_step(job, job.pending(step), step, progress)
-            if global_stage is not None and not job.reduce_done(step):
-                global_stage.setup()
-                run_reduce(job.out, step, global_stage, [s.index for s in job.shards], job.fingerprint)
+        run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress))
 
     def _run_step(self, job: Job, tasks: list[ShardTask], step: int, progress: Progress) -> None:
         if not tasks:

@@ -1,0 +1,101 @@
+"""The Ray executor on a real local Ray cluster (2 CPUs): parity, resume, worker death."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+
+import jeongje
+
+from ..conftest import write_jsonl
+from ..test_run import snapshot
+
+ray = pytest.importorskip("ray", reason="the Ray executor needs `pip install jeongje[ray]`")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def run(inputs, out, executor, **kw):
+    kw.setdefault("progress", False)
+    return jeongje.run(inputs, out, "korean-news", executor=executor, workers=2, **kw)
+
+
+@pytest.mark.slow
+def test_same_documents_ledger_and_edits_as_the_local_executor(cluster, tmp_path, shared_data):
+    inputs = [str(jeongje.sample_path()), str(shared_data / "ko-news-2019" / "articles.jsonl")]
+    # news bodies are in "body": run the sample and the news as two separate inputs
+    local = run([inputs[0]], tmp_path / "local", "local")
+    remote = run([inputs[0]], tmp_path / "ray", "ray")
+    assert snapshot(tmp_path / "local") == snapshot(tmp_path / "ray")
+    assert remote.manifest["options"]["executor"] == "ray" and remote.counts == local.counts
+    news_local = jeongje.run(inputs[1], tmp_path / "nl", "korean-news", text_field="body", workers=2,
+                             shard_bytes=1_000_000, progress=False)
+    news_ray = jeongje.run(inputs[1], tmp_path / "nr", "korean-news", text_field="body", workers=2,
+                           shard_bytes=1_000_000, progress=False, executor="ray")
+    assert news_local.manifest["shards"] > 3
+    assert snapshot(tmp_path / "nl") == snapshot(tmp_path / "nr")
+    assert news_ray.counts == news_local.counts
+
+
+@pytest.mark.slow
+def test_a_local_run_killed_part_way_resumes_on_ray(cluster, tmp_path):
+    """Same markers and files: a run stopped under one executor finishes under the other."""
+    recs = [{"id": f"d{i}", "text": f"{i}번 " + "가온시가 공공 와이파이를 늘린다고 밝혔다. " * (3 + i % 5)}
+            for i in range(3000)]
+    path = write_jsonl(tmp_path / "in.jsonl", recs)
+    run(str(path), tmp_path / "ref", "local", shard_bytes=8000)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "jeongje", "run", "-i", str(path), "-o", str(out),
+                             "--workers", "2", "--shard-bytes", "8000", "--no-progress"],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "_markers").is_dir() and len(list((out / "_markers").glob("*.json"))) >= 5:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "manifest.json").exists(), "the local run finished before it could be stopped"
+    result = run(str(path), out, "ray", shard_bytes=8000)
+    assert result.resumed and snapshot(out) == snapshot(tmp_path / "ref")
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_retried_and_the_output_is_unchanged(cluster, tmp_path):
+    recs = [{"id": f"d{i}", "text": f"{i}번 " + "누리시는 새 교통 정책을 발표했다. 정책은 내년부터 시행된다. " * (4 + i % 7)}
+            for i in range(3000)]
+    path = write_jsonl(tmp_path / "in.jsonl", recs)
+    run(str(path), tmp_path / "ref", "local", shard_bytes=20_000)
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            if (out / "_markers").is_dir() and len(list((out / "_markers").glob("*.json"))) >= 3:
+                for p in psutil.process_iter(["cmdline"]):
+                    if "ShardRunner" in " ".join(p.info["cmdline"] or []):
+                        p.kill()
+                        killed.append(p.pid)
+                        break
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    result = run(str(path), out, "ray", shard_bytes=20_000)
+    killer.join()
+    assert killed, "no Ray worker was seen to kill"
+    assert snapshot(out) == snapshot(tmp_path / "ref")
+    assert result.counts["records"] == 3000
