@@ -49,3 +49,39 @@ def test_minhash_on_planted_korean_near_duplicates(shared_data, tmp_path):
     assert_floor("dedup", "planted_f1", scores["f1"], 0.95)
     assert_floor("dedup", "planted_precision", scores["precision"], 0.95)
     assert_floor("dedup", "planted_ari", scores["ari"], 0.90)
+
+
+@pytest.mark.slow
+def test_minhash_on_natural_news_pairs_labelled_by_us(shared_data, tmp_path):
+    """Pairs of real articles (ko-news-2019) labelled duplicate / not duplicate by reading
+    them (tests/quality/cases/news_pairs.jsonl: ids and labels only). A pair counts as
+    found when both articles end in one predicted cluster."""
+    pairs = [json.loads(line) for line in
+             (Path(__file__).parent / "cases" / "news_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    recipe = recipe_from_dict({"name": "news-dedup", "stages": [
+        "normalize.mojibake", "normalize.unicode", "clean.repetition", "clean.boilerplate",
+        "dedup.exact", "dedup.minhash"]})
+    jeongje.run(str(shared_data / "ko-news-2019" / "articles.jsonl"), tmp_path / "out", recipe,
+                text_field="body", workers=2, progress=False)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for r in jeongje.read_ledger(tmp_path / "out").to_pylist():
+        if r["reason"] in ("near_duplicate", "exact_duplicate"):
+            a, b = find(r["id"]), find(json.loads(r["detail"])["duplicate_of"])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    tp = sum(1 for p in pairs if p["duplicate"] and find(p["a"]) == find(p["b"]))
+    fp = sum(1 for p in pairs if not p["duplicate"] and find(p["a"]) == find(p["b"]))
+    fn = sum(1 for p in pairs if p["duplicate"] and find(p["a"]) != find(p["b"]))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    high = [p for p in pairs if p["duplicate"] and p["jaccard_c5"] >= 0.7]
+    recall_high = sum(find(p["a"]) == find(p["b"]) for p in high) / len(high)
+    print(json.dumps({"pairs": len(pairs), "tp": tp, "fp": fp, "fn": fn, "precision": precision,
+                      "recall": recall, "recall_jaccard_ge_0.7": recall_high}))
+    assert_floor("dedup", "news_pairs_precision", precision, 0.85)  # robot-written template articles are the misses
+    assert_floor("dedup", "news_pairs_recall_jaccard_ge_0.7", recall_high, 0.90)

@@ -1,0 +1,298 @@
+"""Side-by-side near-duplicate benchmark: jeongje's `dedup.minhash` against its peers.
+
+Peers (datatrove MinHash with Kiwi / regex words, text-dedup, datasketch, rensa) are run by
+the peer harness (`../shared/peers`, see its README.md); this script runs jeongje the way a
+user would (`jeongje run ... --workers 2 --no-progress`) on the same corpora, times it with
+the harness's `measure.py`, scores it with the harness's `evaldedup.py` (removed ids = ledger
+rows with reason near_duplicate / exact_duplicate; clusters = `duplicate_of` links), reads the
+peers' `results/*.json` and prints one markdown table per corpus size, per-edit-op recall
+against the best peer, the signature phase in MB/s per core, memory per document in the
+global phase, and jeongje's wall time per 10k documents at each size.
+
+Reproduce (2 cores; run nothing else meanwhile; ~2 h with c500k):
+
+    cp -r ../shared/peers /tmp/peers && cd /tmp/peers    # then README.md section 0 (venvs, apt-get
+                                                          # download, extract_korean_sources.py)
+    python3 make_corpus.py --src ko_src --out data/c20k  --n-docs 20000  --seed 1
+    python3 make_corpus.py --src ko_src --out data/c100k --n-docs 100000 --seed 2
+    python3 make_corpus.py --src ko_src --out data/c500k --n-docs 500000 --seed 3
+    bash run_all.sh c20k c100k c500k                      # the peers -> results/*.json
+    cd - && .venv/bin/python bench/bench_dedup.py --peers /tmp/peers \
+        --corpus c20k --corpus c100k --corpus c500k --out /tmp/jeongje-bench
+
+`--reuse` prints again from the jeongje results already in --out without rerunning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+import psutil
+import pyarrow.parquet as pq
+
+CONFIGS: dict[str, list[str]] = {
+    "jeongje minhash": ["normalize.unicode", "dedup.minhash"],
+    "jeongje exact+minhash": ["normalize.unicode", "dedup.exact", "dedup.minhash"],
+}
+REF = "jeongje minhash"  # the jeongje row the ratio columns compare with
+OPS = ["exact", "no_char_edit", "char_edit_1-3%", "char_edit_3-6%", "char_edit_6-10%", "boiler", "title",
+       "para_drop", "para_insert", "para_swap", "sent_shuffle", "num_change", "ws", "nfd"]
+BANDS = ["c5>=0.9", "0.8-0.9", "0.7-0.8", "0.5-0.7", "<0.5"]
+REMOVED = ("near_duplicate", "exact_duplicate")
+
+
+def load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@dataclass
+class Watch:
+    """Samples the jeongje main process (where global stages decide) every 0.1 s: its RSS while
+    map workers run, its RSS in a global phase (no workers, a step's keys stored, its reduce
+    marker not yet written) and the bytes of the stored key rows per step."""
+
+    out: Path
+    map_rss: int = 0
+    global_rss: int = 0
+    keys_bytes: dict[int, int] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, parent: int) -> None:
+        main: psutil.Process | None = None
+        while not self.stop.is_set():
+            try:
+                if main is None:
+                    kids = psutil.Process(parent).children()
+                    main = kids[0] if kids else None
+                if main is not None:
+                    self._sample(main)
+            except psutil.Error:
+                pass
+            self.stop.wait(0.1)
+
+    def _sample(self, main: psutil.Process) -> None:
+        rss = main.memory_info().rss
+        workers = any("spawn_main" in " ".join(c.cmdline()) for c in main.children())
+        steps: dict[int, int] = {}
+        for p in self.out.glob("_work/s*/keys-*.parquet*"):
+            try:
+                k = int(p.parent.name[1:])
+                steps[k] = steps.get(k, 0) + p.stat().st_size
+            except OSError:
+                continue
+        for k, v in steps.items():
+            self.keys_bytes[k] = max(self.keys_bytes.get(k, 0), v)
+        reducing = [k for k in steps if not (self.out / "_markers" / f"s{k}-reduce.json").exists()]
+        if workers and not any((self.out / "_markers").glob("s*-reduce.json")):
+            self.map_rss = max(self.map_rss, rss)
+        elif not workers and reducing:
+            self.global_rss = max(self.global_rss, rss)
+
+
+def ledger_clusters(out: Path) -> tuple[list[str], dict[str, str]]:
+    """Removed ids and a cluster label per linked document (union of duplicate_of links)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    removed = []
+    for f in sorted(out.glob("ledger/*.parquet")):
+        for row in pq.read_table(f, columns=["id", "reason", "detail"]).to_pylist():
+            if row["reason"] in REMOVED:
+                removed.append(row["id"])
+                a, b = find(row["id"]), find(json.loads(row["detail"])["duplicate_of"])
+                parent[max(a, b)] = min(a, b)
+    return removed, {x: find(x) for x in list(parent)}
+
+
+def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType) -> dict[str, Any]:
+    cdir = peers / "data" / corpus
+    tag = tool.replace(" ", "_").replace("+", "_")
+    run_dir, raw = out / "runs" / f"{tag}_{corpus}", out / "raw" / f"{tag}_{corpus}.json"
+    recipe = out / "recipes" / f"{tag}.yaml"
+    recipe.parent.mkdir(parents=True, exist_ok=True)
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    recipe.write_text(f"name: {tag.replace('_', '-')}\nstages:\n"
+                      + "".join(f"  - stage: {s}\n" for s in CONFIGS[tool]), encoding="utf-8")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    exe = Path(sys.executable).with_name("jeongje")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "jeongje"]
+    cmd = [sys.executable, str(peers / "measure.py"), str(raw), "--", *cli, "run", "-i", str(cdir / "shards"),
+           "-o", str(run_dir), "-r", str(recipe), "--workers", "2", "--no-progress"]
+    watch = Watch(run_dir)
+    with open(out / f"{tag}_{corpus}.log", "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        th = threading.Thread(target=watch.run, args=(proc.pid,), daemon=True)
+        th.start()
+        rc = proc.wait()
+        watch.stop.set()
+        th.join()
+    if rc:
+        sys.exit(f"{tool} failed on {corpus} (rc={rc}); see {out / f'{tag}_{corpus}.log'}")
+    rec = json.loads(raw.read_text())
+    removed, clusters = ledger_clusters(run_dir)
+    n_docs, n_bytes = ev.corpus_size(str(cdir))
+    reduce = {}
+    for m in sorted(run_dir.glob("_markers/s*-reduce.json")):
+        d = json.loads(m.read_text())
+        reduce[d["stage"]] = d["stats"]["stage_time"][d["stage"]][:2]
+    import jeongje
+
+    res = {"tool": tool, "version": f"jeongje {jeongje.__version__}", "corpus": str(cdir), "docs": n_docs,
+           "MB": round(n_bytes / 1e6, 2), "wall_s": rec["wall_s"], "docs_per_s": round(n_docs / rec["wall_s"], 1),
+           "MB_per_s": round(n_bytes / 1e6 / rec["wall_s"], 3), "peak_rss_mb": rec["peak_rss_tree_mb"],
+           "peak_rss_single_mb": rec["peak_rss_single_mb"], "stages": [rec], "reduce_wall_cpu_s": reduce,
+           "main_rss_map_mb": round(watch.map_rss / 2**20, 1), "main_rss_global_mb": round(watch.global_rss / 2**20, 1),
+           "keys_bytes_per_step": watch.keys_bytes,
+           "metrics": ev.evaluate(str(cdir), removed_ids=removed, pred_cluster=clusters)}
+    (out / "results").mkdir(exist_ok=True)
+    (out / "results" / f"{tag}_{corpus}.json").write_text(json.dumps(res, indent=1, ensure_ascii=False))
+    for sub in ("documents", "edits"):  # the ledger stays for inspection
+        shutil.rmtree(run_dir / sub, ignore_errors=True)
+    return res
+
+
+@dataclass
+class _Doc:
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def signature_phase(cdir: Path, batch: int = 512) -> dict[str, float]:
+    """CPU seconds in one process of shingle_hashes + signatures + band_hashes with the stage's
+    defaults, and of the stage's whole keys_batch (adds the rows' Python lists)."""
+    from jeongje.dedup.minhash import MinHashDeduplicator
+    from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures
+
+    texts: list[str] = []
+    for f in sorted(cdir.glob("shards/*.jsonl")):
+        with open(f, encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh]
+    st = MinHashDeduplicator()
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    t0 = time.process_time()
+    for i in range(0, len(texts), batch):
+        sig = signatures([shingle_hashes(t, st.shingle, st.ngram) for t in texts[i:i + batch]], st.num_perm)
+        band_hashes(sig, st.bands, st.rows)
+    t1 = time.process_time()
+    for i in range(0, len(texts), batch):
+        st.keys_batch(cast(Any, [_Doc(t) for t in texts[i:i + batch]]))
+    t2 = time.process_time()
+    return {"MB": mb, "docs": len(texts), "sig_cpu_s": t1 - t0, "keys_cpu_s": t2 - t1}
+
+
+def f(x: Any, nd: int = 2) -> str:
+    return "—" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
+
+
+def print_corpus(corpus: str, rows: list[dict[str, Any]], rep: ModuleType) -> None:
+    ref = next(r for r in rows if r["tool"] == REF)
+    jj = [r for r in rows if r["tool"].startswith("jeongje")]
+    peers = sorted((r for r in rows if r not in jj), key=lambda r: -r["metrics"]["doc_f1"])
+    print(f"\n## {corpus}: {ref['docs']} docs, {ref['MB']} MB (ratios: {REF} / peer)\n")
+    print("| tool | docs | MB | wall s | CPU s | peak RSS MB | docs/s | MB/s | removed / ideal | P | R | F1 | pair F1 "
+          "| R c5J>=0.8 | jeongje MB/s / peer MB/s | F1 jeongje − F1 peer |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in jj + peers:
+        m = r["metrics"]
+        ratio = "—" if r is ref else f"{ref['MB_per_s'] / r['MB_per_s']:.2f}"
+        dif = "—" if r is ref else f"{ref['metrics']['doc_f1'] - m['doc_f1']:+.4f}"
+        print(f"| {r['tool']} | {r['docs']} | {r['MB']} | {r['wall_s']} | {rep.cpu(r)} | {r['peak_rss_mb']:.0f} | "
+              f"{r['docs_per_s']} | {r['MB_per_s']} | {m['removed']} / {m['ideal_removed']} | {m['doc_precision']} | "
+              f"{m['doc_recall']} | {m['doc_f1']} | {m.get('pair_f1')} | {rep.easy_recall(m)} | {ratio} | {dif} |")
+    if not peers:
+        return
+    best = peers[0]
+    print(f"\nCopy recall by edit op and by true c5 Jaccard band, {corpus} (best peer by F1: {best['tool']})\n")
+    print("| edit op / c5J band | copies | " + " | ".join(r["tool"] for r in jj) + f" | {best['tool']} | {REF} − peer |")
+    print("|---|---:|" + "---:|" * (len(jj) + 2))
+    for key, name in [("copy_recall_by_op", op) for op in OPS] + [("copy_recall_by_jac_c5", b) for b in BANDS]:
+        vals = [r["metrics"].get(key, {}).get(name, (None, 0)) for r in jj + [best]]
+        d = None if None in (vals[0][0], vals[-1][0]) else vals[0][0] - vals[-1][0]
+        print(f"| {name} | {vals[0][1]} | " + " | ".join(f(v[0], 4) for v in vals) + f" | {f(d, 4)} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--peers", type=Path, required=True, help="a set-up copy of the peer harness")
+    ap.add_argument("--corpus", action="append", required=True, help="c20k, c100k, c500k (repeatable)")
+    ap.add_argument("--out", type=Path, required=True, help="scratch folder")
+    ap.add_argument("--reuse", action="store_true", help="reuse jeongje results already in --out")
+    args = ap.parse_args()
+    peers, out = args.peers.resolve(), args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    ev, rep = load(peers / "evaldedup.py"), load(peers / "report.py")
+    peer_res = [json.loads(Path(p).read_text()) for p in sorted(glob.glob(str(peers / "results" / "*.json")))]
+    sig: dict[str, dict[str, float]] = {}
+    jres: dict[tuple[str, str], dict[str, Any]] = {}
+    for corpus in args.corpus:
+        for tool in CONFIGS:
+            cached = out / "results" / f"{tool.replace(' ', '_').replace('+', '_')}_{corpus}.json"
+            if args.reuse and cached.exists():
+                jres[tool, corpus] = json.loads(cached.read_text())
+            else:
+                t = time.perf_counter()
+                jres[tool, corpus] = run_jeongje(peers, corpus, tool, out, ev)
+                print(f"[{corpus}] {tool}: {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        cached = out / "results" / f"signature_phase_{corpus}.json"
+        if args.reuse and cached.exists():
+            sig[corpus] = json.loads(cached.read_text())
+        else:
+            sig[corpus] = signature_phase(peers / "data" / corpus)
+            cached.write_text(json.dumps(sig[corpus]))
+    for corpus in args.corpus:
+        rows = [jres[t, corpus] for t in CONFIGS] + [
+            r for r in peer_res if "metrics" in r and Path(r.get("corpus", "")).name == corpus]
+        print_corpus(corpus, rows, rep)
+    print("\n## Signature phase (one process, batches of 512, stage defaults: char 5-grams, 20 x 5)\n")
+    print("| corpus | docs | MB | CPU s shingle+signatures+bands | MB/s per core | CPU s keys_batch | MB/s per core |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for c, s in sig.items():
+        print(f"| {c} | {s['docs']} | {s['MB']:.1f} | {s['sig_cpu_s']:.1f} | {s['MB'] / s['sig_cpu_s']:.1f} | "
+              f"{s['keys_cpu_s']:.1f} | {s['MB'] / s['keys_cpu_s']:.1f} |")
+    print("\n## Memory in the global phase (jeongje minhash; main process, where decide runs)\n")
+    print("| corpus | docs | peak RSS tree MB | main RSS before MB | main RSS peak in global phase MB | "
+          "(peak − before) / doc | key rows stored / doc | decide wall s / CPU s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    slopes, prev = [], None
+    for c in args.corpus:
+        r = jres[REF, c]
+        d = r["docs"]
+        keys = next(iter(r["keys_bytes_per_step"].values()), 0)
+        w, cp = r["reduce_wall_cpu_s"].get("dedup.minhash", [0.0, 0.0])
+        print(f"| {c} | {d} | {r['peak_rss_mb']:.0f} | {r['main_rss_map_mb']:.0f} | {r['main_rss_global_mb']:.0f} | "
+              f"{(r['main_rss_global_mb'] - r['main_rss_map_mb']) * 2**20 / d:.0f} B | {keys / d:.0f} B | {w:.1f} / {cp:.1f} |")
+        if prev is not None and d > prev["docs"]:
+            slope = (r["main_rss_global_mb"] - prev["main_rss_global_mb"]) * 2**20 / (d - prev["docs"])
+            slopes.append(f"{prev['docs']} -> {d} docs: {slope:.0f} B")
+        prev = r
+    if slopes:
+        print("\nMarginal global-phase RSS per added document: " + "; ".join(slopes))
+    print("\n## Scaling (jeongje wall s per 10k docs)\n")
+    for tool in CONFIGS:
+        print(f"- {tool}: " + ", ".join(f"{c} {jres[tool, c]['wall_s'] / jres[tool, c]['docs'] * 1e4:.2f} s"
+                                          for c in args.corpus))
+
+
+if __name__ == "__main__":
+    main()
