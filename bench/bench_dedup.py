@@ -274,7 +274,8 @@ def main() -> None:
     print("| corpus | docs | peak RSS tree MB | main RSS before MB | main RSS peak in global phase MB | "
           "(peak − before) / doc | key rows stored / doc | decide wall s / CPU s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    slopes, prev = [], None
+    slopes: list[str] = []
+    prev: dict[str, Any] | None = None
     for c in args.corpus:
         r = jres[REF, c]
         d = r["docs"]

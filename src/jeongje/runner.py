@@ -200,7 +200,7 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
         tmp = path.with_name(path.name + TMP_SUFFIX)
         pq.write_table(pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA), tmp)
         os.replace(tmp, path)
-    stats.timed(stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(shard_of))
+    stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, len(shard_of))
     write_json_atomic(reduce_marker_path(out, step), {"step": step, "stage": stage.name,
                                                       "fingerprint": fingerprint,
                                                       "stats": stats.to_dict()})
