@@ -83,3 +83,13 @@ def test_batch_signatures_have_one_row_per_document():
     """Identical texts in one batch get identical rows (no state leaks between documents)."""
     sig = signatures([shingle_hashes(STORY * 20)] * 3, 128)
     assert sig.shape == (3, 128) and sig.dtype == np.uint32 and len(set(map(tuple, sig))) == 1
+
+
+def test_exact_verification_uses_true_jaccard():
+    stage = MinHashDeduplicator(verify="exact")
+    edited = STORY.replace("3일", "4일")
+    docs = [Document("a", STORY, Source("f", line=1)), Document("b", edited, Source("f", line=2))]
+    decisions = {d.id: d for d in stage.decide(rows_for(stage, docs))}
+    detail = decisions["b"].drop.detail
+    assert detail["similarity_kind"] == "exact"
+    assert detail["similarity"] == round(true_jaccard(STORY, edited), 4)

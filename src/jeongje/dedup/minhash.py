@@ -29,7 +29,9 @@ class MinHashDeduplicator(GlobalStage):
     one document per cluster by `keep` (earliest date, then longest, then smallest id).
     Shingles: `shingle` = "char" (default, n=5) or "word" (eojeol n-grams). `num_perm` =
     `bands` x `rows`; a pair becomes a candidate if any band matches and is kept as a
-    duplicate if its estimated Jaccard similarity reaches `threshold`."""
+    duplicate if its Jaccard similarity reaches `threshold`: estimated from the signatures
+    (`verify: estimate`, default) or computed exactly from the stored shingle sets of the
+    candidates (`verify: exact`, which stores 8 bytes per distinct shingle)."""
 
     name: ClassVar[str] = "dedup.minhash"
     version: ClassVar[int] = 1
@@ -37,13 +39,14 @@ class MinHashDeduplicator(GlobalStage):
     description: ClassVar[str] = "drop near-duplicate documents (MinHash LSH, Korean char n-grams)"
     key_schema: ClassVar[Any] = pa.schema([
         ("signature", pa.list_(pa.uint32())), ("bands", pa.list_(pa.uint64())),
-        ("length", pa.int64()), ("date", pa.string())])
+        ("length", pa.int64()), ("date", pa.string()), ("shingles", pa.list_(pa.uint64()))])
 
     shingle: Literal["char", "word"] = "char"
     ngram: int = 5
     bands: int = 20
     rows: int = 5
     threshold: float = 0.7
+    verify: Literal["estimate", "exact"] = "estimate"
     keep: list[Literal["earliest", "longest", "smallest_id"]] = field(
         default_factory=lambda: ["earliest", "longest", "smallest_id"])
     date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
@@ -63,11 +66,13 @@ class MinHashDeduplicator(GlobalStage):
         return self.keys_batch([doc])[0]
 
     def keys_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
-        sig = signatures([shingle_hashes(d.text, self.shingle, self.ngram) for d in docs],
-                         self.num_perm)
+        hashes = [shingle_hashes(d.text, self.shingle, self.ngram) for d in docs]
+        sig = signatures(hashes, self.num_perm)
         bands = band_hashes(sig, self.bands, self.rows)
+        exact = self.verify == "exact"
         return [{"signature": sig[i].tolist(), "bands": bands[i].tolist(),
-                 "length": len(d.text), "date": _date(d, self.date_fields)}
+                 "length": len(d.text), "date": _date(d, self.date_fields),
+                 "shingles": np.unique(hashes[i]).tolist() if exact else []}
                 for i, d in enumerate(docs)]
 
     def decide(self, keys: Any) -> list[Decision]:
@@ -87,9 +92,20 @@ class MinHashDeduplicator(GlobalStage):
             return []
         con.execute("CREATE TEMP TABLE cand (id VARCHAR)")
         con.executemany("INSERT INTO cand VALUES (?)", [(i,) for i in {x for p in pairs for x in p}])
-        info = {row[0]: row[1:] for row in con.execute(
+        info = {row[0]: row[1:4] for row in con.execute(
             "SELECT k.id, k.signature, k.length, k.date FROM keys k JOIN cand USING (id)").fetchall()}
         sigs = {i: np.asarray(v[0], dtype=np.uint32) for i, v in info.items()}
+        if self.verify == "exact":
+            sets = {row[0]: np.asarray(row[1], dtype=np.uint64) for row in con.execute(
+                "SELECT k.id, k.shingles FROM keys k JOIN cand USING (id)").fetchall()}
+
+            def sim(a: str, b: str) -> float:
+                inter = len(np.intersect1d(sets[a], sets[b], assume_unique=True))
+                return inter / (len(sets[a]) + len(sets[b]) - inter)
+        else:
+
+            def sim(a: str, b: str) -> float:
+                return float(np.mean(sigs[a] == sigs[b]))
         parent: dict[str, str] = {}
 
         def find(x: str) -> str:
@@ -99,7 +115,7 @@ class MinHashDeduplicator(GlobalStage):
             return x
 
         for a, b in pairs:
-            if float(np.mean(sigs[a] == sigs[b])) >= self.threshold:
+            if sim(a, b) >= self.threshold:
                 ra, rb = find(a), find(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
@@ -116,9 +132,9 @@ class MinHashDeduplicator(GlobalStage):
             decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
                                                         "dedup_cluster_size": len(members)}))
             for other in members[1:]:
-                sim = round(float(np.mean(sigs[other] == sigs[keeper])), 4)
                 decisions.append(Decision(other, Drop("near_duplicate", {
-                    "duplicate_of": keeper, "similarity": sim, "threshold": self.threshold,
+                    "duplicate_of": keeper, "similarity": round(sim(other, keeper), 4),
+                    "similarity_kind": self.verify, "threshold": self.threshold,
                     "cluster": cluster, "cluster_size": len(members)})))
         return decisions
 
