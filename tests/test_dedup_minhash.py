@@ -93,3 +93,21 @@ def test_exact_verification_uses_true_jaccard():
     detail = decisions["b"].drop.detail
     assert detail["similarity_kind"] == "exact"
     assert detail["similarity"] == round(true_jaccard(STORY, edited), 4)
+
+
+def test_the_shuffle_halves_give_the_same_decisions_as_decide():
+    """bucket_rows -> group by (band, h) -> bucket_pairs -> decide_from_pairs, as an executor
+    runs it across a cluster, decides exactly what decide() does in one process."""
+    stage = MinHashDeduplicator()
+    docs = [Document(f"d{i}", STORY.replace("3일", f"{i}일"), Source("f", line=i)) for i in range(1, 6)]
+    docs.append(Document("x", KOREAN, Source("f", line=9)))
+    keys = rows_for(stage, docs)
+    rows = stage.bucket_rows(keys.select(["id", "bands"]))
+    groups: dict[tuple[int, int], list[str]] = {}
+    for r in rows.to_pylist():
+        groups.setdefault((r["band"], r["h"]), []).append(r["id"])
+    pairs = []
+    for ids in groups.values():
+        part = stage.bucket_pairs(pa.table({"id": ids}))
+        pairs += list(zip(part.column("id").to_pylist(), part.column("root").to_pylist(), strict=True))
+    assert {d.id: d for d in stage.decide_from_pairs(keys, pairs)} == {d.id: d for d in stage.decide(keys)}

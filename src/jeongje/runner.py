@@ -165,9 +165,11 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fingerprint: str) -> Stats:
+def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fingerprint: str,
+               decide: Callable[[Any, list[Path]], list[Decision]] | None = None) -> Stats:
     """Run a global stage's decision over the rows all shards stored for it, and write each
-    shard's decisions; then the step's reduce marker."""
+    shard's decisions; then the step's reduce marker. `decide(dataset, paths)` lets an
+    executor run the shuffle its own way; by default `stage.decide(dataset)`."""
     stats = Stats()
     wall, cpu = time.perf_counter(), time.process_time()
     paths = [work_path(out, step, "keys", i) for i in shards]
@@ -180,7 +182,12 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
             for doc_id in pq.read_table(p, columns=["id"]).column("id").to_pylist():
                 shard_of[doc_id] = i
         dataset = pads.dataset([str(p) for p in paths], format="parquet")
-        decisions = stage.decide(dataset) if shard_of else []
+        if not shard_of:
+            decisions: list[Decision] = []
+        elif decide is not None:
+            decisions = decide(dataset, paths)
+        else:
+            decisions = stage.decide(dataset)
     except StageError:
         raise
     except Exception as e:

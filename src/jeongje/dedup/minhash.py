@@ -75,19 +75,51 @@ class MinHashDeduplicator(GlobalStage):
                  "shingles": np.unique(hashes[i]).tolist() if exact else []}
                 for i, d in enumerate(docs)]
 
+    # The reduce in two halves, so that an executor can run the shuffle itself:
+    # bucket_rows/bucket_pairs group (band, hash) buckets (DuckDB here, a distributed
+    # groupby on a cluster), decide_from_pairs verifies and clusters the candidate pairs.
+
     def decide(self, keys: Any) -> list[Decision]:
+        con = self._connect(keys)
+        pairs = con.execute("""
+            WITH b AS (SELECT id, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM keys),
+                 g AS (SELECT band, h, min(id) AS root FROM b GROUP BY band, h HAVING count(*) > 1)
+            SELECT DISTINCT b.id, g.root FROM b JOIN g USING (band, h) WHERE b.id <> g.root
+            ORDER BY 1, 2""").fetchall()
+        return self._cluster(con, pairs)
+
+    @staticmethod
+    def bucket_rows(batch: pa.Table) -> pa.Table:
+        """Map side of the shuffle: one row (band, h, id) per band hash of each document."""
+        ids = batch.column("id").to_pylist()
+        bands = batch.column("bands").to_pylist()
+        n = len(bands[0]) if bands else 0
+        return pa.table({"band": pa.array([b for _ in ids for b in range(n)], pa.int32()),
+                         "h": pa.array([h for row in bands for h in row], pa.uint64()),
+                         "id": pa.array([i for i in ids for _ in range(n)], pa.string())})
+
+    @staticmethod
+    def bucket_pairs(group: pa.Table) -> pa.Table:
+        """Reduce side of the shuffle: one bucket -> each member linked to its smallest id."""
+        ids = sorted(set(group.column("id").to_pylist()))
+        root = ids[0] if ids else None
+        return pa.table({"id": pa.array(ids[1:], pa.string()),
+                         "root": pa.array([root] * max(len(ids) - 1, 0), pa.string())})
+
+    def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
+        """Verify and cluster candidate pairs found by an external shuffle."""
+        return self._cluster(self._connect(keys), sorted(set(pairs)))
+
+    def _connect(self, keys: Any) -> Any:
         import duckdb
 
         con = duckdb.connect()
         con.execute(f"SET memory_limit = '{self.memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
         con.register("keys", keys)
-        # the shuffle: (band, hash) buckets; each member linked to its bucket's smallest id
-        pairs = con.execute("""
-            WITH b AS (SELECT id, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM keys),
-                 g AS (SELECT band, h, min(id) AS root FROM b GROUP BY band, h HAVING count(*) > 1)
-            SELECT DISTINCT b.id, g.root FROM b JOIN g USING (band, h) WHERE b.id <> g.root
-            ORDER BY 1, 2""").fetchall()
+        return con
+
+    def _cluster(self, con: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
         if not pairs:
             return []
         con.execute("CREATE TEMP TABLE cand (id VARCHAR)")

@@ -16,7 +16,7 @@ from ..errors import JeongjeError, MissingDependencyError
 from ..job import Job
 from ..progress import Progress
 from ..recipe import recipe_from_dict
-from ..runner import ShardTask, run_shard
+from ..runner import ShardTask, run_reduce, run_shard
 from . import _reduce_here, run_steps
 
 
@@ -91,4 +91,26 @@ class RayExecutor:
                                    "kept: run the same command again to resume") from e
 
         remote_reduce = ray.remote(num_cpus=1, max_retries=3)(_reduce_here)
-        run_steps(job, run_tasks, reduce=lambda *args: ray.get(remote_reduce.remote(*args)))
+
+        def reduce(out: Any, step: int, stage: Any, shards: list[int], fingerprint: str) -> None:
+            if hasattr(stage, "bucket_rows"):  # shuffle by band key across the cluster
+                stage.setup()
+                run_reduce(out, step, stage, shards, fingerprint,
+                           decide=lambda dataset, paths: _shuffled_decide(ray, stage, dataset, paths))
+            else:
+                ray.get(remote_reduce.remote(out, step, stage, shards, fingerprint))
+
+        run_steps(job, run_tasks, reduce=reduce)
+
+
+def _shuffled_decide(ray: Any, stage: Any, dataset: Any, paths: list[Any]) -> list[Any]:
+    """Candidate pairs by a Ray Data groupby on (band, hash) -- the shuffle runs on the
+    cluster -- then the stage verifies and clusters them."""
+    import pyarrow.fs
+
+    rows = ray.data.read_parquet([str(p) for p in paths], columns=["id", "bands"],
+                                 filesystem=pyarrow.fs.LocalFileSystem())
+    buckets = rows.map_batches(stage.bucket_rows, batch_format="pyarrow")
+    pairs = buckets.groupby(["band", "h"]).map_groups(stage.bucket_pairs, batch_format="pyarrow")
+    found = [(r["id"], r["root"]) for r in pairs.iter_rows()]
+    return stage.decide_from_pairs(dataset, found)
