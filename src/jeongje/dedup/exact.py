@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
+from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
 
 _SPACE = re.compile(r"\s+")
-KEEP_RULES = ("earliest", "longest", "smallest_id")
 
 
 @register
@@ -37,15 +37,13 @@ class ExactDeduplicator(GlobalStage):
     key_schema: ClassVar[Any] = pa.schema([("digest", pa.binary(16)), ("length", pa.int64()),
                                            ("date", pa.string())])
 
-    keep: list[Literal["earliest", "longest", "smallest_id"]] = field(
-        default_factory=lambda: ["earliest", "longest", "smallest_id"])
-    date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
+    keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
+    date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
 
     def keys(self, doc: Document) -> dict[str, Any]:
         text = _SPACE.sub(" ", doc.text).strip()
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        date = next((str(doc.metadata[f]) for f in self.date_fields if doc.metadata.get(f)), None)
-        return {"digest": digest, "length": len(doc.text), "date": date}
+        return {"digest": digest, "length": len(doc.text), "date": document_date(doc, self.date_fields)}
 
     def decide(self, keys: Any) -> list[Decision]:
         table = keys.to_table() if hasattr(keys, "to_table") else keys
@@ -68,11 +66,4 @@ class ExactDeduplicator(GlobalStage):
         return decisions
 
     def _order(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        key: list[Any] = []
-        for rule in self.keep:
-            if rule == "earliest":
-                key.append((row["date"] is None, row["date"] or ""))
-            elif rule == "longest":
-                key.append(-row["length"])
-        key.append(row["id"])
-        return tuple(key)
+        return keep_order(self.keep, row["id"], row["length"], row["date"])

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
+from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
 from .signatures import band_hashes, shingle_hashes, signatures
 
 
@@ -47,9 +48,8 @@ class MinHashDeduplicator(GlobalStage):
     rows: int = 5
     threshold: float = 0.7
     verify: Literal["estimate", "exact"] = "estimate"
-    keep: list[Literal["earliest", "longest", "smallest_id"]] = field(
-        default_factory=lambda: ["earliest", "longest", "smallest_id"])
-    date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
+    keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
+    date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
     memory_limit: str = "4GB"
 
     def __post_init__(self) -> None:
@@ -71,7 +71,7 @@ class MinHashDeduplicator(GlobalStage):
         bands = band_hashes(sig, self.bands, self.rows)
         exact = self.verify == "exact"
         return [{"signature": sig[i].tolist(), "bands": bands[i].tolist(),
-                 "length": len(d.text), "date": _date(d, self.date_fields),
+                 "length": len(d.text), "date": document_date(d, self.date_fields),
                  "shingles": np.unique(hashes[i]).tolist() if exact else []}
                 for i, d in enumerate(docs)]
 
@@ -172,15 +172,4 @@ class MinHashDeduplicator(GlobalStage):
 
     def _order(self, doc_id: str, info: tuple[Any, ...]) -> tuple[Any, ...]:
         _, length, date = info
-        key: list[Any] = []
-        for rule in self.keep:
-            if rule == "earliest":
-                key.append((date is None, date or ""))
-            elif rule == "longest":
-                key.append(-length)
-        key.append(doc_id)
-        return tuple(key)
-
-
-def _date(doc: Document, fields: list[str]) -> str | None:
-    return next((str(doc.metadata[f]) for f in fields if doc.metadata.get(f)), None)
+        return keep_order(self.keep, doc_id, length, date)

@@ -1,0 +1,28 @@
+"""The one keep rule of every dedup stage: which member of a cluster stays."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ..record import Document
+
+KeepRule = Literal["earliest", "longest", "smallest_id"]
+DEFAULT_KEEP: list[KeepRule] = ["earliest", "longest", "smallest_id"]
+DATE_FIELDS = ["date", "published", "date_published"]
+
+
+def keep_order(rules: list[KeepRule], doc_id: str, length: int, date: str | None) -> tuple[Any, ...]:
+    """Sort key: the smallest key is kept. `earliest` puts undated documents last; the id
+    always breaks the remaining ties, so the choice never depends on input order."""
+    key: list[Any] = []
+    for rule in rules:
+        if rule == "earliest":
+            key.append((date is None, date or ""))
+        elif rule == "longest":
+            key.append(-length)
+    key.append(doc_id)
+    return tuple(key)
+
+
+def document_date(doc: Document, fields: list[str]) -> str | None:
+    return next((str(doc.metadata[f]) for f in fields if doc.metadata.get(f)), None)
