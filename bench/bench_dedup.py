@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -41,6 +42,8 @@ from typing import Any, cast
 
 import psutil
 import pyarrow.parquet as pq
+
+import jeongje
 
 CONFIGS: dict[str, list[str]] = {
     "jeongje minhash": ["normalize.unicode", "dedup.minhash"],
@@ -154,10 +157,8 @@ def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType) 
     n_docs, n_bytes = ev.corpus_size(str(cdir))
     reduce = {}
     for m in sorted(run_dir.glob("_markers/s*-reduce.json")):
-        d = json.loads(m.read_text())
-        reduce[d["stage"]] = d["stats"]["stage_time"][d["stage"]][:2]
-    import jeongje
-
+        for name, v in json.loads(m.read_text())["stats"]["stage_time"].items():
+            reduce[name.split(" (")[0]] = v[:2]  # "dedup.minhash" or "dedup.minhash (decide)"
     res = {"tool": tool, "version": f"jeongje {jeongje.__version__}", "corpus": str(cdir), "docs": n_docs,
            "MB": round(n_bytes / 1e6, 2), "wall_s": rec["wall_s"], "docs_per_s": round(n_docs / rec["wall_s"], 1),
            "MB_per_s": round(n_bytes / 1e6 / rec["wall_s"], 3), "peak_rss_mb": rec["peak_rss_tree_mb"],
@@ -260,6 +261,12 @@ def main() -> None:
         else:
             sig[corpus] = signature_phase(peers / "data" / corpus)
             cached.write_text(json.dumps(sig[corpus]))
+    import jeongje.dedup.minhash as mh
+
+    src = Path(mh.__file__).parent
+    digests = ", ".join(f"{n} {hashlib.sha256((src / n).read_bytes()).hexdigest()[:12]}"
+                        for n in ("minhash.py", "signatures.py", "exact.py"))
+    print(f"jeongje {jeongje.__version__} ({src}; sha256 {digests}); peers from {peers / 'results'}")
     for corpus in args.corpus:
         rows = [jres[t, corpus] for t in CONFIGS] + [
             r for r in peer_res if "metrics" in r and Path(r.get("corpus", "")).name == corpus]
