@@ -1,4 +1,4 @@
-"""Side-by-side near-duplicate benchmark: jeongje's `dedup.minhash` against its peers.
+r"""Side-by-side near-duplicate benchmark: jeongje's `dedup.minhash` against its peers.
 
 Peers (datatrove MinHash with Kiwi / regex words, text-dedup, datasketch, rensa) are run by
 the peer harness (`../shared/peers`, see its README.md); this script runs jeongje the way a
@@ -9,15 +9,29 @@ peers' `results/*.json` and prints one markdown table per corpus size, per-edit-
 against the best peer, the signature phase in MB/s per core, memory per document in the
 global phase, and jeongje's wall time per 10k documents at each size.
 
-Reproduce (2 cores; run nothing else meanwhile; ~2 h with c500k):
+Reproduce (2 cores; run nothing else meanwhile; peers ~75 min for all three sizes, this ~10 min):
 
-    cp -r ../shared/peers /tmp/peers && cd /tmp/peers    # then README.md section 0 (venvs, apt-get
-                                                          # download, extract_korean_sources.py)
+    cp -r ../shared/peers /tmp/peers && chmod -R u+w /tmp/peers && cd /tmp/peers
+    python3 -m venv venv && ./venv/bin/pip install -U pip wheel setuptools
+    ./venv/bin/pip install "datatrove[processing,io]==0.10.1" "kiwipiepy<0.22.0" datasketch==2.0.0 \
+        rensa==0.5.0 psutil aiohttp
+    python3 -m venv venv-textdedup && ./venv-textdedup/bin/pip install -U pip \
+        && ./venv-textdedup/bin/pip install text-dedup==0.4.0 psutil
+    mkdir -p src_pkgs && cd src_pkgs && apt-get update && apt-get download debian-faq-ko \
+        libreoffice-help-ko gimp-help-ko debian-handbook gnome-user-docs && mkdir -p x y
+    for d in debian-faq-ko*.deb libreoffice-help-ko*.deb gimp-help-ko*.deb; do dpkg-deb -x $d x; done
+    for d in debian-handbook*.deb gnome-user-docs*.deb; do dpkg-deb -x $d y; done
+    ../venv/bin/pip download --no-deps konlpy==0.6.0 -d . && mkdir -p konlpy \
+        && (cd konlpy && unzip -oq ../konlpy-0.6.0-py2.py3-none-any.whl) && cd ..
+    python3 extract_korean_sources.py ko_src src_pkgs/konlpy/konlpy/data/corpus \
+        src_pkgs/x/usr/share/doc/debian/FAQ/ko src_pkgs/x/usr/share/libreoffice/help/ko \
+        src_pkgs/x/usr/share/gimp/2.0/help/ko src_pkgs/y/usr/share/help/ko \
+        src_pkgs/y/usr/share/doc/debian-handbook/html/ko-KR
     python3 make_corpus.py --src ko_src --out data/c20k  --n-docs 20000  --seed 1
     python3 make_corpus.py --src ko_src --out data/c100k --n-docs 100000 --seed 2
-    python3 make_corpus.py --src ko_src --out data/c500k --n-docs 500000 --seed 3
+    python3 make_corpus.py --src ko_src --out data/c500k --n-docs 500000 --seed 3   # ~1 GB
     bash run_all.sh c20k c100k c500k                      # the peers -> results/*.json
-    cd - && .venv/bin/python bench/bench_dedup.py --peers /tmp/peers \
+    cd /work/main && .venv/bin/python bench/bench_dedup.py --peers /tmp/peers \
         --corpus c20k --corpus c100k --corpus c500k --out /tmp/jeongje-bench
 
 `--reuse` prints again from the jeongje results already in --out without rerunning.
@@ -118,7 +132,7 @@ def ledger_clusters(out: Path) -> tuple[list[str], dict[str, str]]:
             x = parent[x]
         return x
 
-    removed = []
+    removed: list[str] = []
     for f in sorted(out.glob("ledger/*.parquet")):
         for row in pq.read_table(f, columns=["id", "reason", "detail"]).to_pylist():
             if row["reason"] in REMOVED:
