@@ -121,10 +121,8 @@ def _shard_bytes(shard: Any) -> int:
     if shard.end is not None and shard.file.format == "jsonl" and shard.file.compression is None:
         return shard.end - shard.start
     if shard.file.format == "parquet":
-        import pyarrow.parquet as pq_
-
         try:
-            meta = pq_.ParquetFile(shard.file.path).metadata
+            meta = pq.ParquetFile(shard.file.path).metadata
         except Exception:  # noqa: BLE001 - the reader quarantines unreadable files
             return 0
         end = meta.num_row_groups if shard.end is None else shard.end

@@ -91,7 +91,6 @@ _COMPILED = [(r[0], re.compile(r[1]), _gate(r[2] if len(r) > 2 else None, r[3] i
 # bylines without an e-mail are boilerplate only as a whole line at the head or tail
 _LINE_BYLINE = re.compile(
     rf"^(?:[가-힣/=·]{{1,10}}\s+){{0,3}}[가-힣/=·]{{2,12}}\s?{TITLE}(?:\s?[·,]\s?{NAME}\s?{TITLE})*\s*(?:{EMAIL})?$")
-_EMAIL_RE = re.compile(EMAIL)
 _EMAIL_RUN = re.compile(rf"{EMAIL}(?:[\s,]+{EMAIL})*")
 _DATELINE_PARTS = re.compile(
     rf"[(\[（]\s*([가-힣]{{1,12}})(?:\[[^\]\n]{{1,10}}\])?\s*=\s*([^\[\]()=\n]{{1,15}}?)\s*[)\]）]\s*(?:({_NAMES})\s*{TITLE})?")
