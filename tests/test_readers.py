@@ -135,8 +135,11 @@ def test_inputs_resolve_files_folders_globs_and_reject_missing(tmp_path):
         resolve_inputs([str(tmp_path / "missing.jsonl")])
     with pytest.raises(InputError, match="matches no supported file"):
         resolve_inputs([str(tmp_path / "*.csv")])
+    (tmp_path / "a" / "notes.csv").write_text("x")
     with pytest.raises(InputError, match="unsupported file type"):
-        resolve_inputs([str(tmp_path / "a" / "notes.txt")])
+        resolve_inputs([str(tmp_path / "a" / "notes.csv")])
+    # a .txt is read only when named: a folder's notes are not input
+    assert [f.format for f in resolve_inputs([str(tmp_path / "a" / "notes.txt")])] == ["text"]
 
 
 def test_plain_jsonl_split_into_shards_keeps_line_numbers(tmp_path):

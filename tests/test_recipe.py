@@ -12,7 +12,8 @@ def test_builtin_korean_news_loads_and_round_trips_through_yaml(tmp_path):
     assert "korean-news" in builtin_recipes()
     recipe = load_recipe("korean-news")
     names = [s.name for s in recipe.stages]
-    assert names[:2] == ["normalize.mojibake", "normalize.unicode"]  # repair before NFC
+    # web pages to text first, then mojibake repair before NFC
+    assert names[:3] == ["extract.html", "normalize.mojibake", "normalize.unicode"]
     assert names.index("rights.reservation") < names.index("clean.boilerplate")  # before lossy steps
     path = tmp_path / "r.yaml"
     path.write_text(recipe.to_yaml(), encoding="utf-8")

@@ -14,9 +14,10 @@ import pyarrow.parquet as pq
 from .errors import ConfigError
 from .io.inputs import SHARD_BYTES
 from .io.readers import MAX_RECORD_BYTES, FieldMap
-from .job import MANIFEST, finalize, plan, prepare_output
+from .job import MANIFEST, finalize, plan, prepare_output, prepare_site_policies
 from .progress import Progress
 from .recipe import Recipe, load_recipe
+from .web.charset import codec_for
 
 Format = Literal["parquet", "jsonl"]
 
@@ -56,6 +57,8 @@ def run(
     overwrite: bool = False,
     progress: bool | None = None,
     shard_bytes: int = SHARD_BYTES,
+    encoding: str = "utf-8",
+    site_policies: list[str | Path] | None = None,
     executor: Literal["local", "ray"] = "local",
     address: str | None = None,
 ) -> RunResult:
@@ -73,6 +76,10 @@ def run(
         overwrite: replace an output folder that holds a different run.
         progress: show progress (bar on a terminal, log lines otherwise); default on.
         shard_bytes: plain JSONL and Parquet files are split into shards of about this size.
+        encoding: encoding of JSONL and plain-text inputs: a codec name or "auto" (Korean-
+            first detection). Web pages decode by HTTP header, then <meta>, then detection.
+        site_policies: folders of HOST/robots.txt and HOST/.well-known/tdmrep.json for web
+            inputs; those a WARC input holds are gathered into OUT/site_policies and used too.
         executor: `local` (worker processes on this machine) or `ray` (needs jeongje[ray]).
         address: with `ray`, the cluster to join ("auto", "ray://head:10001"); by default a
             local Ray instance with `workers` CPUs is started.
@@ -92,10 +99,16 @@ def run(
         recipe = load_recipe(recipe)
     if isinstance(inputs, str | Path):
         inputs = [inputs]
-    fields = FieldMap(text=text_field, id=id_field or None, max_record_bytes=max_record_bytes)
+    if encoding != "auto" and codec_for(encoding) is None:
+        raise ConfigError(f"unknown encoding {encoding!r}: give a codec name (utf-8, cp949, "
+                          "euc-kr, johab, iso-2022-kr, ...) or 'auto'")
+    fields = FieldMap(text=text_field, id=id_field or None, max_record_bytes=max_record_bytes,
+                      encoding=encoding,
+                      site_policies=tuple(str(Path(p).resolve()) for p in site_policies or ()))
     started = time.monotonic()
     job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes)
     resumed = prepare_output(job, overwrite)
+    job = prepare_site_policies(job, log=_log if progress is not False else None)
     if executor == "ray":
         from .executors.ray import RayExecutor
 
@@ -115,6 +128,12 @@ def run(
         bar.close()
     manifest = finalize(job, time.monotonic() - started, runner.workers or 0, executor)
     return RunResult(Path(output), manifest, resumed)
+
+
+def _log(message: str) -> None:
+    import sys
+
+    print(f"jeongje: {message}", file=sys.stderr, flush=True)
 
 
 def _shard_bytes(shard: Any) -> int:

@@ -60,7 +60,9 @@ def main() -> None:
 
 @main.command()
 @click.option("--input", "-i", "inputs", multiple=True, required=True,
-              help="JSONL (.jsonl, .gz, .zst) or Parquet file, folder or glob; repeatable.")
+              help="JSONL (.jsonl, .gz, .zst), Parquet, WARC (.warc, .warc.gz), saved HTML "
+                   "pages (.html), plain text (.txt, named explicitly): file, folder or glob; "
+                   "repeatable.")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
               help="Output folder (documents/, ledger/, edits/, manifest.json).")
 @_run_options
@@ -72,6 +74,13 @@ def main() -> None:
 @click.option("--shard-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
               show_default=True,
               help="Plain JSONL and Parquet inputs are cut into shards of about this size.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of JSONL/text inputs: a codec (cp949, euc-kr, johab, ...) or "
+                   "'auto' to detect (Korean first). Web pages always use header/meta/detection.")
+@click.option("--site-policies", "site_policies", multiple=True,
+              type=click.Path(exists=True, file_okay=False),
+              help="Folder of HOST/robots.txt and HOST/.well-known/tdmrep.json files for web "
+                   "inputs; repeatable. Those found in WARC inputs are added automatically.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: worker processes here; ray: a Ray cluster (pip install 'jeongje[ray]').")
 @click.option("--address", default=None,
@@ -80,14 +89,16 @@ def main() -> None:
 @_friendly
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
         overwrite: bool, progress: bool, text_field: str, id_field: str,
-        max_record_bytes: int, shard_bytes: int, executor: str, address: str | None) -> None:
+        max_record_bytes: int, shard_bytes: int, encoding: str, site_policies: tuple[str, ...],
+        executor: str, address: str | None) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from .api import run as run_api
 
     result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
                      text_field=text_field, id_field=id_field or None,
                      max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
-                     shard_bytes=shard_bytes, executor=executor, address=address)  # type: ignore[arg-type]
+                     shard_bytes=shard_bytes, encoding=encoding, site_policies=list(site_policies),
+                     executor=executor, address=address)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 

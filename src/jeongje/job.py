@@ -11,8 +11,9 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from . import __version__
 from .errors import ConservationError, InputError, OutputConflictError
 from .io.inputs import SHARD_BYTES, InputFile, Shard, checksum, plan_shards, resolve_inputs
 from .io.readers import FieldMap, read_shard
+from .io.web import collect_site_files
 from .io.writers import OUTPUT_FOLDERS, TMP_SUFFIX, WORK, part_name, work_path, write_json_atomic
 from .recipe import Recipe
 from .record import Quarantine
@@ -31,6 +33,7 @@ from .stats import Stats
 
 RUN_FILE = "_run.json"
 MANIFEST = "manifest.json"
+SITE_POLICIES = "site_policies"  # robots.txt/tdmrep.json found in the crawl, per host
 
 
 @dataclass
@@ -85,7 +88,8 @@ def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: Field
     identity = {
         "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
         "recipe": recipe.to_dict(), "stage_versions": recipe.versions(),
-        "fields": [fields.text, fields.id, fields.max_record_bytes], "format": fmt,
+        "fields": [fields.text, fields.id, fields.max_record_bytes, fields.encoding,
+                   list(fields.site_policies)], "format": fmt,
         "shard_bytes": shard_bytes, "jeongje": __version__,
     }
     job.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
@@ -142,6 +146,25 @@ def prepare_output(job: Job, overwrite: bool = False) -> bool:
     return False
 
 
+def prepare_site_policies(job: Job, log: Callable[[str], None] | None = None) -> Job:
+    """With WARC inputs, gather the crawl's robots.txt/tdmrep.json files under
+    OUT/site_policies (once; a resumed run reuses them) and read them after the folders the
+    user gave. Returns the job with its read options extended."""
+    warcs = [f.path for f in job.inputs if f.format == "warc"]
+    if not warcs:
+        return job
+    folder = job.out / SITE_POLICIES
+    done = folder / ".complete.json"
+    state = _read_json(done)
+    if state is None or state.get("fingerprint") != job.fingerprint:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        n = collect_site_files(warcs, str(folder), job.fields.max_record_bytes, log)
+        write_json_atomic(done, {"fingerprint": job.fingerprint, "files": n})
+    fields = replace(job.fields, site_policies=(*job.fields.site_policies, str(folder)))
+    return replace(job, fields=fields)
+
+
 def _difference(previous: dict[str, Any], job: Job) -> str:
     if previous.get("inputs") != [f.name for f in job.inputs]:
         return "other inputs"
@@ -153,7 +176,7 @@ def _difference(previous: dict[str, Any], job: Job) -> str:
 
 
 def _wipe(out: Path) -> None:
-    for name in (*OUTPUT_FOLDERS, MARKERS, WORK, "report"):
+    for name in (*OUTPUT_FOLDERS, MARKERS, WORK, SITE_POLICIES, "report"):
         shutil.rmtree(out / name, ignore_errors=True)
     for name in (RUN_FILE, MANIFEST):
         (out / name).unlink(missing_ok=True)
@@ -191,6 +214,7 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "stage_versions": job.recipe.versions(),
         "options": {"text_field": job.fields.text, "id_field": job.fields.id,
                     "max_record_bytes": job.fields.max_record_bytes, "format": job.format,
+                    "encoding": job.fields.encoding, "site_policies": list(job.fields.site_policies),
                     "workers": workers, "executor": executor},
         "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
                     "compression": f.compression, "blake2b_128": s}
@@ -201,6 +225,7 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
                    "quarantined": outcomes.get("quarantined", 0)},
         "by_outcome_stage_reason": stats.rows(),
         "edits": stats.edits,
+        "skipped_records": stats.skipped,
         "stage_seconds": {k: {"wall": round(v[0], 3), "cpu": round(v[1], 3), "documents": int(v[2])}
                           for k, v in stats.stage_time.items()},
         "bytes": {"text_in": stats.bytes_in, "text_out": stats.bytes_out,

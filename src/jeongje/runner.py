@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from .errors import StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
+from .io.web import Skipped
 from .io.writers import DECISIONS_SCHEMA, TMP_SUFFIX, WORK, ShardWriter, work_path, write_json_atomic
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
 from .stage import Decision, GlobalStage, Stage
@@ -87,7 +88,7 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
 
     batch: list[Document | Quarantine | tuple[Document, Decision]] = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    items = (_read_step0(task, on_bytes) if task.step == 0
+    items = (_read_step0(task, on_bytes, stats) if task.step == 0
              else _read_step(out, task, previous))
     try:
         for item in items:
@@ -118,9 +119,13 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     return stats
 
 
-def _read_step0(task: ShardTask, on_bytes: Callable[[int], None]) -> Iterator[Document | Quarantine]:
+def _read_step0(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
+                ) -> Iterator[Document | Quarantine]:
     seen: set[str] = set()
     for item in read_shard(task.shard, task.fields, on_bytes):
+        if isinstance(item, Skipped):
+            stats.skip(item.kind)
+            continue
         if isinstance(item, Document):
             if item.id in seen:
                 item = Quarantine(item.id, item.source, reason="duplicate_id",

@@ -19,6 +19,8 @@ class Stats:
     stage_time: dict[str, list[float]] = field(default_factory=dict)
     # stage name -> reason -> number of edits
     edits: dict[str, dict[str, int]] = field(default_factory=dict)
+    # input records that are not documents (WARC requests, non-HTML payloads), per kind
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str, stage: str, reason: str, bytes_in: int, bytes_out: int) -> None:
         key = f"{outcome}|{stage}|{reason}"
@@ -35,6 +37,9 @@ class Stats:
         slot[0] += wall
         slot[1] += cpu
         slot[2] += docs
+
+    def skip(self, kind: str) -> None:
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
     def edited(self, stage: str, reason: str) -> None:
         per = self.edits.setdefault(stage, {})
@@ -56,6 +61,8 @@ class Stats:
                 eslot = out.edits.setdefault(k, {})
                 for r, n in per.items():
                     eslot[r] = eslot.get(r, 0) + n
+            for k, n in src.skipped.items():
+                out.skipped[k] = out.skipped.get(k, 0) + n
         return out
 
     def by_outcome(self) -> dict[str, int]:
@@ -79,11 +86,12 @@ class Stats:
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "bytes_in": self.bytes_in,
                 "bytes_out": self.bytes_out, "outcomes": self.outcomes,
-                "stage_time": self.stage_time, "edits": self.edits}
+                "stage_time": self.stage_time, "edits": self.edits, "skipped": self.skipped}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Stats:
         return cls(d["records"], d["bytes_in"], d["bytes_out"],
                    {k: list(v) for k, v in d["outcomes"].items()},
                    {k: list(v) for k, v in d["stage_time"].items()},
-                   {k: dict(v) for k, v in d.get("edits", {}).items()})
+                   {k: dict(v) for k, v in d.get("edits", {}).items()},
+                   dict(d.get("skipped", {})))

@@ -17,7 +17,10 @@ from ..errors import InputError
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".json", ".json.gz",
                   ".json.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-SUPPORTED = JSONL_SUFFIXES + PARQUET_SUFFIXES
+WARC_SUFFIXES = (".warc", ".warc.gz")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+TEXT_SUFFIXES = (".txt",)  # only when named as a file or glob: folders often hold notes
+SUPPORTED = JSONL_SUFFIXES + PARQUET_SUFFIXES + WARC_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES
 
 #: Plain JSONL files larger than this are split into several shards at line boundaries.
 SHARD_BYTES = 64 * 1024 * 1024
@@ -28,7 +31,7 @@ class InputFile:
     path: str  # absolute path
     name: str  # stable display name: relative to the common parent of all inputs
     size: int
-    format: str  # "jsonl" | "parquet"
+    format: str  # "jsonl" | "parquet" | "warc" | "html" | "text"
     compression: str | None  # None | "gzip" | "zstd"
 
 
@@ -48,6 +51,12 @@ def file_format(path: str) -> tuple[str, str | None] | None:
     lower = path.lower()
     if lower.endswith(PARQUET_SUFFIXES):
         return "parquet", None
+    if lower.endswith(WARC_SUFFIXES):
+        return "warc", "gzip" if lower.endswith(".gz") else None
+    if lower.endswith(HTML_SUFFIXES):
+        return "html", None
+    if lower.endswith(TEXT_SUFFIXES):
+        return "text", None
     if lower.endswith(JSONL_SUFFIXES):
         if lower.endswith(".gz"):
             return "jsonl", "gzip"
@@ -75,6 +84,7 @@ def resolve_inputs(inputs: list[str] | str) -> list[InputFile]:
             files = sorted(
                 str(p) for p in Path(arg).rglob("*")
                 if p.is_file() and file_format(str(p)) and not p.name.startswith(".")
+                and not str(p).lower().endswith(TEXT_SUFFIXES) and not _is_sidecar(p)
             )
             if not files:
                 raise InputError(f"input folder {arg!r} holds no supported file ({_supported()})")
@@ -97,6 +107,16 @@ def resolve_inputs(inputs: list[str] | str) -> list[InputFile]:
             size = 0
         result.append(InputFile(p, os.path.relpath(p, root), size, fmt, comp))
     return result
+
+
+def _is_sidecar(path: Path) -> bool:
+    """`page.json` / `page.html.json` next to a saved page describe it; they are not input."""
+    if path.suffix.lower() != ".json":
+        return False
+    stem = path.with_suffix("")
+    if stem.suffix.lower() in HTML_SUFFIXES:
+        return stem.is_file()
+    return any(stem.with_suffix(ext).is_file() for ext in HTML_SUFFIXES)
 
 
 def checksum(path: str) -> str:

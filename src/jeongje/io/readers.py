@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..record import Document, Quarantine, Source
+from ..web.charset import decode
+from ..web.signals import SitePolicies
 from .inputs import Shard
+from .web import Skipped, read_html_file, read_text_file, read_warc
 
 #: Records larger than this (bytes) are quarantined as `too_large` instead of processed.
 MAX_RECORD_BYTES = 32 * 1024 * 1024
@@ -24,21 +27,36 @@ MAX_RECORD_BYTES = 32 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class FieldMap:
-    """Which input fields hold the text and the id; every other field becomes metadata."""
+    """How to read inputs: which fields hold the text and the id (every other field becomes
+    metadata), the record size limit, the encoding of text inputs ("utf-8", a codec name,
+    or "auto" for detection; see web/charset.py), and folders of per-host robots.txt and
+    tdmrep.json files for web inputs (the first folder holding a host's file wins)."""
 
     text: str = "text"
     id: str | None = "id"
     max_record_bytes: int = MAX_RECORD_BYTES
+    encoding: str = "utf-8"
+    site_policies: tuple[str, ...] = ()
 
 
 Progress = Callable[[int], None]  # called with the input bytes consumed since the last call
 
 
 def read_shard(shard: Shard, fields: FieldMap, progress: Progress | None = None
-               ) -> Iterator[Document | Quarantine]:
-    """Yield every record of `shard`, as a Document or a Quarantine, in input order."""
-    if shard.file.format == "parquet":
+               ) -> Iterator[Document | Quarantine | Skipped]:
+    """Yield every record of `shard`, as a Document, a Quarantine or (web inputs) a
+    Skipped record that is not a document, in input order."""
+    fmt = shard.file.format
+    if fmt == "parquet":
         yield from _read_parquet(shard, fields, progress)
+    elif fmt == "warc":
+        yield from read_warc(shard, fields.max_record_bytes, SitePolicies(fields.site_policies),
+                             progress)
+    elif fmt == "html":
+        yield from read_html_file(shard, fields.max_record_bytes, SitePolicies(fields.site_policies),
+                                  "auto", progress)
+    elif fmt == "text":
+        yield from read_text_file(shard, fields.max_record_bytes, fields.encoding, progress)
     else:
         yield from _read_jsonl(shard, fields, progress)
 
@@ -160,7 +178,8 @@ def _parse_line(line: bytes, name: str, line_no: int, offset: int, fields: Field
     source = Source(name, line=line_no, offset=offset)
     size = len(line)
     try:
-        decoded = line.decode("utf-8")
+        decoded = line.decode("utf-8") if fields.encoding in ("utf-8", "utf8") \
+            else _decode_line(line, fields.encoding)
     except UnicodeDecodeError as e:
         return Quarantine(
             id=source.derived_id(), source=source, reason="decode_error", bytes_in=size,
@@ -176,6 +195,14 @@ def _parse_line(line: bytes, name: str, line_no: int, offset: int, fields: Field
             error=f"invalid JSON at column {e.colno}: {e.msg}", detail={"column": e.colno},
         )
     return _to_document(obj, source, fields, size)
+
+
+def _decode_line(line: bytes, encoding: str) -> str:
+    result = decode(line, encoding=encoding)
+    if result.lossy:
+        raise UnicodeDecodeError(result.encoding, line, 0, len(line),
+                                 f"no encoding decodes the line cleanly (tried {result.encoding})")
+    return result.text
 
 
 def _to_document(obj: Any, source: Source, fields: FieldMap, size: int) -> Document | Quarantine:

@@ -8,9 +8,11 @@ kept with the class in `metadata["rights"]`.
 
 Machine-readable signals come from the record's metadata (the web readers fill them):
 `tdm-reservation` (W3C TDMRep: `1` reserves TDM rights, `0` does not, anything else is a
-protocol error and counts as unset), robots `noai` (in `robots` or `x-robots-tag`), and
-IETF AIPREF `content-usage` (`train-ai=n`). They may sit at the top level of the metadata
-or under `rights_signals`.
+protocol error and counts as unset), robots `noai` (in `robots` or `x-robots-tag`), IETF
+AIPREF `content-usage` (`train-ai=n`) and Cloudflare `content-signal` (`ai-train=no`), all
+`ai_training_prohibited`; and `robots-txt`, the AI user agents the host's robots.txt
+disallows for the URL, `crawling_prohibited`. They may sit at the top level of the
+metadata or under `rights_signals`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import yaml
 from ..korean.notices import (
     AI_TRAINING,
     CLASSES,
+    CRAWLING,
     NONE,
     STRICTNESS,
     Notice,
@@ -41,6 +44,7 @@ DEFAULT_POLICY = {"ai_training_prohibited": "drop", "crawling_prohibited": "drop
                   "reproduction_prohibited": "keep", "open_license": "keep", "none": "keep"}
 _AIPREF = re.compile(r"(?:^|[\s,;])train-ai\s*=\s*n\b")
 _NOAI = re.compile(r"(?:^|[\s,;])noai\b", re.IGNORECASE)
+_CONTENT_SIGNAL = re.compile(r"(?:^|[\s,;])ai-train\s*=\s*no\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class RightsFilter(Stage):
     """
 
     name: ClassVar[str] = "rights.reservation"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     reasons: ClassVar[frozenset[str]] = frozenset({"rights_reserved"})
     description: ClassVar[str] = "honour copyright/AI-training notices, TDMRep, noai, AIPREF"
 
@@ -176,6 +180,12 @@ def _signals(metadata: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         usage = lowered.get("content-usage")
         if isinstance(usage, str) and _AIPREF.search(usage):
             found.append((AI_TRAINING, {"signal": "content-usage", "value": usage}))
+        content_signal = lowered.get("content-signal")
+        if isinstance(content_signal, str) and _CONTENT_SIGNAL.search(content_signal):
+            found.append((AI_TRAINING, {"signal": "content-signal", "value": content_signal}))
+        robots_txt = lowered.get("robots-txt")
+        if isinstance(robots_txt, dict) and robots_txt.get("disallowed_agents"):
+            found.append((CRAWLING, {"signal": "robots-txt", **robots_txt}))
     return found
 
 
