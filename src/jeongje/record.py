@@ -32,6 +32,8 @@ class Source:
             return f"{self.file}:{self.line}"
         if self.row is not None:
             return f"{self.file}:{self.row}"
+        if self.offset is not None:
+            return f"{self.file}@{self.offset}"  # a WARC record
         return self.file
 
     def derived_id(self) -> str:

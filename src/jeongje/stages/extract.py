@@ -33,7 +33,7 @@ class HtmlExtract(Stage):
 
     timeout_seconds: float = 10.0
     min_chars: int = 1
-    favor: Literal["balanced", "precision", "recall"] = "balanced"
+    favor: Literal["balanced", "precision", "recall"] = "precision"
 
     def process(self, doc: Document) -> Drop | None:
         if doc.metadata.get("format") != "html":
