@@ -33,6 +33,8 @@ class HtmlExtract(Stage):
 
     timeout_seconds: float = 10.0
     min_chars: int = 1
+    # a page whose longest extracted line is shorter holds menus, not an article
+    min_longest_line: int = 20
     favor: Literal["balanced", "precision", "recall"] = "precision"
 
     def process(self, doc: Document) -> Drop | None:
@@ -57,7 +59,9 @@ class HtmlExtract(Stage):
         doc.metadata["extracted"] = {"from": "html", "extractor": "trafilatura",
                                      "html_chars": html_chars}
         doc.text = result.text
-        if len(result.text.strip()) < self.min_chars:
+        longest = max((len(line.strip()) for line in result.text.splitlines()), default=0)
+        if len(result.text.strip()) < self.min_chars or longest < self.min_longest_line:
             return Drop("no_main_text", {"html_chars": html_chars, "text_chars": len(result.text),
-                                         "min_chars": self.min_chars})
+                                         "longest_line": longest, "min_chars": self.min_chars,
+                                         "min_longest_line": self.min_longest_line})
         return None
