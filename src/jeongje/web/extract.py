@@ -55,16 +55,21 @@ def extract(html: str, url: str | None = None, favor: str = "precision") -> Extr
         return Extracted("")
     head = _head_metadata(tree)
     signals = {k: v for k, v in head.pop("_signals").items() if v}
+    date_fallback = None
+    if not head.get("date"):  # htmldate, trafilatura's own date finder, only when needed
+        from htmldate import find_date
+
+        date_fallback = find_date(tree, extensive_search=False, original_date=True)
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         include_images=False, favor_precision=favor == "precision",
         favor_recall=favor == "recall", deduplicate=False)
     text = ""
-    guessed: dict[str, Any] = {}
+    guessed: dict[str, Any] = {"date": date_fallback}
     if result is not None:
         data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
         text = (data.get("text") or "").strip()
-        guessed = {"title": data.get("title"), "date": data.get("date"),
+        guessed = {"title": data.get("title"), "date": data.get("date") or date_fallback,
                    "author": data.get("author"), "publisher": data.get("sitename")}
     metadata = {k: v for k, v in guessed.items() if v}
     metadata.update({k: v for k, v in head.items() if v})
