@@ -137,6 +137,8 @@ def _log(message: str) -> None:
 
 
 def _shard_bytes(shard: Any) -> int:
+    if shard.file.format == "warc":
+        return (shard.file.size if shard.end is None else shard.end) - shard.start
     if shard.end is not None and shard.file.format == "jsonl" and shard.file.compression is None:
         return shard.end - shard.start
     if shard.file.format == "parquet":

@@ -145,3 +145,19 @@ def test_plain_text_files_with_encoding_auto(tmp_path, shared_data):
         json.dumps({"id": "x", "text": "새벽 시장 이야기"}, ensure_ascii=False).encode("cp949") + b"\n")
     assert read(tmp_path / "l.jsonl", encoding="auto")[0].text == "새벽 시장 이야기"
     assert read(tmp_path / "l.jsonl")[0].reason == "decode_error"  # utf-8 by default
+
+
+@pytest.mark.parametrize("mode", ["record", "plain", "file"])
+def test_a_big_warc_is_cut_into_shards_at_record_starts_losing_and_doubling_nothing(tmp_path, mode):
+    pages = [page(i) for i in range(40)]
+    pages[7] = Page(pages[7].url, pages[7].body + b"<p>\nWARC/1.0 quoted in a page</p>")
+    name = "big.warc" if mode == "plain" else "big.warc.gz"
+    write_warc(tmp_path / name, pages, mode)
+    files = resolve_inputs([str(tmp_path / name)])
+    whole = [i for i in read_shard(plan_shards(files)[0], FieldMap()) if isinstance(i, Document)]
+    shards = plan_shards(files, shard_bytes=2000)
+    assert (len(shards) > 5) == (mode != "file")  # a whole-file gzip cannot be entered mid-stream
+    parts = [i for s in shards for i in read_shard(s, FieldMap())]
+    assert not [i for i in parts if isinstance(i, Quarantine)]
+    assert [d.id for d in parts if isinstance(d, Document)] == [d.id for d in whole]
+    assert len(whole) == 40

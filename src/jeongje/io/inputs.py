@@ -37,11 +37,12 @@ class InputFile:
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """A unit of work: a whole file, or a byte range of a plain JSONL file, or row groups."""
+    """A unit of work: a whole file, a byte range of a plain JSONL file or of a WARC file
+    (cut at record / gzip member starts), or row groups."""
 
     index: int
     file: InputFile
-    start: int = 0  # byte offset (plain JSONL) or first row group (Parquet)
+    start: int = 0  # byte offset (plain JSONL, WARC) or first row group (Parquet)
     end: int | None = None  # exclusive byte offset / row group; None = to the end
     first_line: int = 1  # line number of the first line at `start` (plain JSONL)
     first_row: int = 0  # row number of the first row in the shard (Parquet)
@@ -141,6 +142,13 @@ def plan_shards(files: list[InputFile], shard_bytes: int = SHARD_BYTES) -> list[
         elif f.format == "parquet":
             for start, end, row in _split_parquet(f.path, shard_bytes):
                 shards.append(Shard(len(shards), f, start, end, first_row=row))
+        elif f.format == "warc" and f.size > shard_bytes:
+            from .warc import split_points
+
+            cuts = [0, *split_points(f.path, f.size, shard_bytes)]
+            for i, start in enumerate(cuts):
+                end = cuts[i + 1] if i + 1 < len(cuts) else None
+                shards.append(Shard(len(shards), f, start, end))
         else:
             shards.append(Shard(len(shards), f))
     return shards

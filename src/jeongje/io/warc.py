@@ -52,24 +52,48 @@ class Oversized:
 Framed = RawRecord | Damage | Oversized
 
 
-def frame(path: str, max_record_bytes: int, progress: Progress | None = None) -> Iterator[Framed]:
-    """Every record of the WARC file at `path`, in order, or what went wrong where."""
+def frame(path: str, max_record_bytes: int, progress: Progress | None = None,
+          start: int = 0, end: int | None = None) -> Iterator[Framed]:
+    """Every record of the WARC file at `path` that starts in [start, end), in order, or
+    what went wrong where. `start` must be a record (or gzip member) start."""
+    stop = end if end is not None else 1 << 62
     with open(path, "rb") as f:
         head = f.read(3)
-        f.seek(0)
+        f.seek(start)
         if head == _GZIP_MAGIC:
-            yield from _gzip_file(f, max_record_bytes, progress)
+            yield from _gzip_file(f, max_record_bytes, progress, start, stop)
         else:
-            yield from _plain(f, 0, max_record_bytes, progress, resync=True)
+            yield from _plain(f, 0, max_record_bytes, progress, resync=True, pos0=start, stop=stop)
+
+
+def split_points(path: str, size: int, shard_bytes: int) -> list[int]:
+    """Offsets (after 0) where a shard of this WARC file may start: a gzip member or an
+    uncompressed record that starts a WARC record, about every `shard_bytes`. A whole-file
+    gzip has none (deflate cannot be entered in the middle)."""
+    cuts: list[int] = []
+    with open(path, "rb") as f:
+        gz = f.read(3) == _GZIP_MAGIC
+        target = shard_bytes
+        while target < size:
+            at = _next_member(f, target) if gz else _skip_to_record(f, target)
+            while at >= 0 and not gz and not _looks_like_record(f, at):
+                at = _skip_to_record(f, at + 1)  # "WARC/1." quoted inside a payload
+            if at < 0 or at >= size:
+                break
+            if not cuts or at > cuts[-1]:
+                cuts.append(at)
+            target = at + shard_bytes
+    return cuts
 
 
 
-def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, resync: bool
-           ) -> Iterator[Framed]:
-    """Records of an uncompressed WARC stream; offsets are `base` + stream position."""
-    pos = 0
-    last_reported = 0
-    while True:
+def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, resync: bool,
+           pos0: int = 0, stop: int = 1 << 62) -> Iterator[Framed]:
+    """Records of an uncompressed WARC stream (positioned at `pos0`) that start before
+    `stop`; offsets are `base` + stream position."""
+    pos = pos0
+    last_reported = pos0
+    while pos < stop:
         line = stream.readline(4096)
         if not line:
             return
@@ -146,6 +170,14 @@ def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, r
             last_reported = pos
 
 
+def _looks_like_record(f: BinaryIO, pos: int) -> bool:
+    f.seek(pos)
+    head = f.read(8192)
+    headers = head.split(b"\r\n\r\n", 1)[0]
+    return head.startswith(_WARC_START) and b"\nWARC-Record-ID:" in headers \
+        and b"\nContent-Length:" in headers
+
+
 def _skip(stream: BinaryIO, n: int) -> int:
     done = 0
     while done < n:
@@ -175,13 +207,14 @@ def _skip_to_record(stream: BinaryIO, pos: int) -> int:
         at += len(chunk)
 
 
-def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None) -> Iterator[Framed]:
+def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 0,
+               stop: int = 1 << 62) -> Iterator[Framed]:
     """Per-member reading; falls back to one stream when a member holds more than records
     of at most `limit` bytes could explain (a whole-file gzip). A damaged member gives up
     the whole records decompressed before the damage, then one Damage."""
-    pos = 0
+    pos = start
     cap = 2 * limit + (1 << 20)
-    while True:
+    while pos < stop:
         f.seek(pos)
         member = _read_member(f, cap)
         if member is None:

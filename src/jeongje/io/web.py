@@ -44,7 +44,7 @@ def read_warc(shard: Shard, limit: int, policies: SitePolicies, progress: Progre
               ) -> Iterator[Document | Quarantine | Skipped]:
     name = shard.file.name
     try:
-        for item in frame(shard.file.path, limit, progress):
+        for item in frame(shard.file.path, limit, progress, shard.start, shard.end):
             if isinstance(item, Damage):
                 source = Source(name, offset=item.offset)
                 yield Quarantine(f"{name}@{item.offset}", source, reason="corrupt_record",
