@@ -58,6 +58,7 @@ def run(
     shard_bytes: int = SHARD_BYTES,
     executor: Literal["local", "ray"] = "local",
     address: str | None = None,
+    originals: int | Literal["auto", "all", "none"] = "auto",
 ) -> RunResult:
     """Run `recipe` over `inputs` into `output`; resume if `output` holds this same run.
 
@@ -76,6 +77,10 @@ def run(
         executor: `local` (worker processes on this machine) or `ray` (needs jeongje[ray]).
         address: with `ray`, the cluster to join ("auto", "ray://head:10001"); by default a
             local Ray instance with `workers` CPUs is started.
+        originals: texts as read kept for the report's document browser
+            (`OUT/originals/`): a count per (outcome, stage, reason) and shard chosen by a
+            hash of the id, "all", "none", or "auto" (everything when the inputs are under
+            32 MiB, else 200).
 
     Raises:
         ConfigError, InputError, OutputConflictError, ConservationError (all JeongjeError).
@@ -94,7 +99,7 @@ def run(
         inputs = [inputs]
     fields = FieldMap(text=text_field, id=id_field or None, max_record_bytes=max_record_bytes)
     started = time.monotonic()
-    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes)
+    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes, originals)
     resumed = prepare_output(job, overwrite)
     if executor == "ray":
         from .executors.ray import RayExecutor

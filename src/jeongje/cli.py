@@ -32,6 +32,14 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _originals_option(ctx: click.Context, param: click.Parameter, value: str) -> int | str:
+    if value in ("auto", "all", "none"):
+        return value
+    if value.isdigit():
+        return int(value)
+    raise click.BadParameter("expected auto, all, none or a count")
+
+
 def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `run` and `demo`."""
     options = [
@@ -45,6 +53,9 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Start afresh, replacing whatever run the output folder holds."),
         click.option("--progress/--no-progress", default=True, show_default=True,
                      help="Progress bar on a terminal, log lines otherwise."),
+        click.option("--originals", default="auto", show_default=True, callback=_originals_option,
+                     help="Texts as read kept for the report's browser: N per outcome/stage/reason "
+                          "and shard, all, none, or auto (all for inputs under 32 MiB, else 200)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -79,7 +90,7 @@ def main() -> None:
                    "default: start a local Ray instance.")
 @_friendly
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
-        overwrite: bool, progress: bool, text_field: str, id_field: str,
+        overwrite: bool, progress: bool, originals: int | str, text_field: str, id_field: str,
         max_record_bytes: int, shard_bytes: int, executor: str, address: str | None) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from .api import run as run_api
@@ -87,7 +98,8 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
     result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
                      text_field=text_field, id_field=id_field or None,
                      max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
-                     shard_bytes=shard_bytes, executor=executor, address=address)  # type: ignore[arg-type]
+                     shard_bytes=shard_bytes, executor=executor, address=address,  # type: ignore[arg-type]
+                     originals=originals)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 
@@ -97,14 +109,14 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
 @_run_options
 @_friendly
 def demo(output: str, recipe: str, workers: int | None, fmt: str, overwrite: bool,
-         progress: bool) -> None:
+         progress: bool, originals: int | str) -> None:
     """Run the default recipe on the bundled Korean sample corpus."""
     from .api import run as run_api
     from .sample import sample_path
 
     click.echo(f"input: bundled sample {sample_path()}")
     result = run_api([str(sample_path())], output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
-                     overwrite=overwrite, progress=progress)
+                     overwrite=overwrite, progress=progress, originals=originals)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 

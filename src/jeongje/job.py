@@ -45,6 +45,7 @@ class Job:
     fields: FieldMap = field(default_factory=FieldMap)
     format: str = "parquet"
     fingerprint: str = ""
+    originals: int = 0  # originals kept per (outcome, stage, reason) and shard: -1 all, 0 none
 
     @property
     def steps(self) -> int:
@@ -52,7 +53,7 @@ class Job:
 
     def tasks(self, step: int = 0) -> list[ShardTask]:
         return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint,
-                          step, self.steps) for s in self.shards]
+                          step, self.steps, self.originals) for s in self.shards]
 
     def pending(self, step: int = 0) -> list[ShardTask]:
         """Shards of `step` without a valid completion marker (all of them on a fresh run)."""
@@ -73,21 +74,30 @@ class Job:
             names.append(self.out / "documents" / part_name(i, ".jsonl" if self.format == "jsonl" else ".parquet"))
         else:
             names += [work_path(self.out, step, "docs", i), work_path(self.out, step, "keys", i)]
+        if self.originals:
+            names.append(self.out / "originals" / part_name(i, ".parquet", step))
         return all(p.is_file() for p in names)
 
 
 def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: FieldMap,
-         fmt: str = "parquet", shard_bytes: int = SHARD_BYTES) -> Job:
-    """Resolve inputs, checksum them, cut shards and compute the run's fingerprint."""
+         fmt: str = "parquet", shard_bytes: int = SHARD_BYTES, originals: Any = 0) -> Job:
+    """Resolve inputs, checksum them, cut shards and compute the run's fingerprint.
+
+    `originals` is the originals sample option (see `report.originals.resolve_limit`)."""
+    from .report.originals import resolve_limit
+
     files = resolve_inputs(inputs)
     sums = [checksum(f.path) for f in files]
-    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt)
+    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt,
+              originals=resolve_limit(originals, sum(f.size for f in files)))
     identity = {
         "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
         "recipe": recipe.to_dict(), "stage_versions": recipe.versions(),
         "fields": [fields.text, fields.id, fields.max_record_bytes], "format": fmt,
         "shard_bytes": shard_bytes, "jeongje": __version__,
     }
+    if job.originals:
+        identity["originals"] = job.originals
     job.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
     _check_text_field(job)
     return job
@@ -191,7 +201,7 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "stage_versions": job.recipe.versions(),
         "options": {"text_field": job.fields.text, "id_field": job.fields.id,
                     "max_record_bytes": job.fields.max_record_bytes, "format": job.format,
-                    "workers": workers, "executor": executor},
+                    "workers": workers, "executor": executor, "originals": job.originals},
         "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
                     "compression": f.compression, "blake2b_128": s}
                    for f, s in zip(job.inputs, job.checksums, strict=True)],
