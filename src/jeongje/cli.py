@@ -201,3 +201,20 @@ def _print_summary(output: Path, manifest: dict[str, Any], resumed: bool) -> Non
     for label, path in [("documents", out / "documents"), ("ledger", out / "ledger"),
                         ("edits", out / "edits"), ("manifest", out / "manifest.json")]:
         click.echo(f"  {label:<10} {path}")
+
+
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False))
+@click.option("--per-reason", type=click.IntRange(min=1), default=25, show_default=True,
+              help="Documents in the browser per outcome/stage/reason (those with a kept original first).")
+@click.option("--all-below", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Runs with at most this many records show every record in the browser.")
+@_friendly
+def report(output: str, per_reason: int, all_below: int) -> None:
+    """Write OUTPUT/report/index.html: a self-contained, offline HTML report of a finished
+    run (summary, plots, sortable tables and a before/after document browser)."""
+    from .report.html import write_report
+
+    path = write_report(output, per_reason=per_reason, all_below=all_below,
+                        log=lambda msg: click.echo(f"report: {msg}", err=True))
+    click.echo(f"report: {path.resolve().as_uri()}")
