@@ -163,9 +163,21 @@ def read_documents(output: str | Path) -> pa.Table:
     return _read_folder(output, "documents")
 
 
-def read_ledger(output: str | Path) -> pa.Table:
-    """One row per input record: id, source, outcome, stage, reason, detail, ..."""
-    return _read_folder(output, "ledger")
+def read_ledger(output: str | Path, history: bool = False) -> pa.Table:
+    """One row per input record with its current outcome: id, source, outcome, stage,
+    reason, detail, ... An opt-out applied after the run (`jeongje optout`) supersedes the
+    run's `kept` row; `history=True` returns the superseded rows too (every event)."""
+    import pyarrow.compute as pc
+
+    from .report.optout import read_optouts
+
+    ledger = _read_folder(output, "ledger")
+    later = read_optouts(output)
+    if later.num_rows == 0:
+        return ledger
+    if not history:
+        ledger = ledger.filter(pc.invert(pc.is_in(ledger["id"], later["id"])))
+    return pa.concat_tables([ledger, later], promote_options="default")
 
 
 def read_edits(output: str | Path) -> pa.Table:

@@ -218,6 +218,9 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "wall_seconds": round(wall_seconds, 3),
         "conservation": conservation,
     }
+    from .report.optout import reconcile
+
+    manifest = reconcile(job.out, manifest)  # opt-outs applied to this output after an earlier finish
     write_json_atomic(job.out / MANIFEST, manifest)
     shutil.rmtree(job.out / WORK, ignore_errors=True)  # intermediate files are only for resuming
     return manifest
@@ -234,6 +237,9 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
         raise ConservationError(f"ledger holds files of no planned shard: {stray[:5]}")
     ledger_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in ledger_files)
     doc_rows = _count_documents(job)
+    from .report.optout import read_optouts
+
+    opted_out = read_optouts(job.out).num_rows  # kept at the run, removed by `jeongje optout` since
     ids = pq.ParquetDataset([str(p) for p in ledger_files]).read(columns=["id"]).column("id")
     distinct = pc.count_distinct(ids).as_py() if len(ids) else 0
     problems = []
@@ -242,8 +248,9 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
                         f"quarantined {quar}")
     if ledger_rows != stats.records:
         problems.append(f"ledger has {ledger_rows} rows for {stats.records} input records")
-    if doc_rows != kept:
-        problems.append(f"documents hold {doc_rows} rows but {kept} were kept")
+    if doc_rows != kept - opted_out:
+        problems.append(f"documents hold {doc_rows} rows but {kept} were kept"
+                        + (f" and {opted_out} opted out since" if opted_out else ""))
     if distinct != ledger_rows:
         dupes = pc.value_counts(ids).filter(
             pc.greater(pc.struct_field(pc.value_counts(ids), [1]), 1))

@@ -104,16 +104,10 @@ def collect(out: Path, per_reason: int = 25, all_below: int = 2000,
                    coalesce(reason, '') AS reason, count(*) AS documents,
                    sum(bytes_in) AS bytes_in, sum(bytes_out) AS bytes_out
             FROM ledger GROUP BY ALL ORDER BY documents DESC"""),
-        "by_publisher": _by(con, "publisher"),
-        "by_domain": _by(con, "domain"),
+        "by_publisher": by_key(con, "publisher"),
+        "by_domain": by_key(con, "domain"),
         "lengths": _lengths(con),
-        "clusters": _rows(con, """
-            WITH c AS (
-              SELECT stage, json_extract_string(detail, '$.cluster') AS cluster,
-                     max(TRY_CAST(json_extract(detail, '$.cluster_size') AS BIGINT)) AS size
-              FROM ledger_events WHERE stage LIKE 'dedup.%' AND json_extract(detail, '$.cluster') IS NOT NULL
-              GROUP BY ALL)
-            SELECT stage, size, count(*) AS clusters FROM c GROUP BY ALL ORDER BY stage, size"""),
+        "clusters": cluster_sizes(con),
         "rights": _rows(con, """
             SELECT 'kept' AS outcome, coalesce(json_extract_string(metadata, '$.rights.class'), '(not classified)') AS class,
                    count(*) AS documents FROM documents GROUP BY ALL
@@ -152,7 +146,19 @@ def _run_summary(out: Path, m: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _by(con: Any, column: str) -> list[dict[str, Any]]:
+def cluster_sizes(con: Any) -> list[dict[str, Any]]:
+    """Duplicate clusters per dedup stage and size (from the drops' `cluster`/`cluster_size`)."""
+    return _rows(con, """
+        WITH c AS (
+          SELECT stage, json_extract_string(detail, '$.cluster') AS cluster,
+                 max(TRY_CAST(json_extract(detail, '$.cluster_size') AS BIGINT)) AS size
+          FROM ledger_events WHERE stage LIKE 'dedup.%' AND json_extract(detail, '$.cluster') IS NOT NULL
+          GROUP BY ALL)
+        SELECT stage, size, count(*) AS clusters, count(*) * (size - 1) AS removed
+        FROM c GROUP BY stage, size ORDER BY stage, size""")
+
+
+def by_key(con: Any, column: str, top: int = TOP) -> list[dict[str, Any]]:
     """Records, kept and removed per publisher (or domain), the most removed first."""
     rows = _rows(con, f"""
         WITH g AS (
@@ -165,7 +171,7 @@ def _by(con: Any, column: str) -> list[dict[str, Any]]:
           SELECT coalesce({column}, '(unknown)') AS key, stage || ' / ' || reason AS why, count(*) AS n
           FROM ledger WHERE outcome = 'dropped' GROUP BY ALL)
         SELECT g.*, (SELECT list({{'why': why, 'n': n}} ORDER BY n DESC, why) FROM r WHERE r.key = g.key) AS reasons
-        FROM g ORDER BY dropped DESC, records DESC, key LIMIT {TOP}""")
+        FROM g ORDER BY dropped DESC, records DESC, key LIMIT {int(top)}""")
     for r in rows:
         r["bytes_dropped"] = r["bytes_dropped"] or 0
         r["reasons"] = r["reasons"] or []
