@@ -47,7 +47,7 @@ def render(data: dict[str, Any]) -> str:
     run = data["run"]
     title = f"jeongje report — {Path(run['output']).name}"
     return _PAGE.format(
-        csp=html.escape(csp), title=html.escape(title), style=style, script=script,
+        csp=html.escape(csp, quote=False), title=html.escape(title), style=style, script=script,
         data=embed_json(data), output=html.escape(run["output"]), sql=html.escape(SQL.strip()),
         generated=html.escape(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())),
         version=html.escape(str(run.get("jeongje_version") or "")))
