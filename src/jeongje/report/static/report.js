@@ -56,7 +56,7 @@
   }
 
   // Invisible and direction-changing characters are shown as visible, inert tokens.
-  var CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+  var CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
   function safeText(s) {
     var frag = document.createDocumentFragment();
     s = String(s);
@@ -437,8 +437,8 @@
       var e = edits[k];
       var title = label(e.stage, e.version, e.reason) + (e.detail && e.detail.merged_with ? ' (with ' + e.detail.merged_with.join(', ') + ')' : '') +
                   (e.detail && e.detail.type ? ' [' + e.detail.type + ']' : '');
-      var span = el('span', {class: kind + ' edit-' + k, 'data-edit': k, 'data-stage': e.stage, 'data-reason': e.reason, title: title});
-      span.appendChild(el('span', {class: 'tag', 'aria-hidden': 'true'}, String(k + 1)));
+      // the edit's number is drawn by CSS (::before) so that copied text stays the document's
+      var span = el('span', {class: kind + ' edit-' + k, 'data-n': k + 1, 'data-stage': e.stage, 'data-reason': e.reason, title: title});
       span.appendChild(safeText(text));
       span.style.setProperty('--c', reasonColor(e.stage + ' / ' + e.reason));
       pane.appendChild(span);
