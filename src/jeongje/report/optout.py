@@ -18,6 +18,7 @@ import dataclasses
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ from .data import OPTOUT_STAGE, require_finished_run
 REASON = "rights_optout"
 VERSION = 1
 PREFIX = "optout-"
+THREADS = min(8, os.cpu_count() or 1)
 
 
 @dataclass
@@ -145,22 +147,31 @@ def find(out: Path, entries: list[Any], log: Any = None) -> list[dict[str, Any]]
     """Kept documents in `out/documents` that an entry covers: id, part, entry name."""
     rights = _matcher(entries)
     needles = _needles(entries)
-    found = []
+    found: list[dict[str, Any]] = []
     parts = _document_parts(out)
-    for n, part in enumerate(parts, 1):
+
+    def candidates(part: Path) -> pa.Table:  # Arrow releases the GIL: parts are read in threads
         table = _read_part(part, ["id", "metadata"])
-        if table.num_rows:
-            table = table.filter(_candidates(table["metadata"], needles))
-        for doc_id, meta_json in zip(table["id"].to_pylist(), table["metadata"].to_pylist(), strict=True):
-            meta = json.loads(meta_json) if meta_json else {}
-            rights_meta = meta.get("rights")
-            if isinstance(rights_meta, dict) and isinstance(rights_meta.get("publisher"), str):
-                meta["_notice_publisher"] = rights_meta["publisher"]
-            entry = rights._registry_match(Document(doc_id, "", Source(""), meta), [])
-            if entry is not None:
-                found.append({"id": doc_id, "part": part, "entry": entry})
-        if log is not None and (n % 50 == 0 or n == len(parts)):
-            log(f"scanned {n}/{len(parts)} document parts, {len(found):,} matches")
+        return table.filter(_candidates(table["metadata"], needles)) if table.num_rows else table
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for n, (part, table) in enumerate(zip(parts, pool.map(candidates, parts), strict=True), 1):
+            found += _matches(rights, part, table)
+            if log is not None and (n % 50 == 0 or n == len(parts)):
+                log(f"scanned {n}/{len(parts)} document parts, {len(found):,} matches")
+    return found
+
+
+def _matches(rights: Any, part: Path, table: pa.Table) -> list[dict[str, Any]]:
+    found = []
+    for doc_id, meta_json in zip(table["id"].to_pylist(), table["metadata"].to_pylist(), strict=True):
+        meta = json.loads(meta_json) if meta_json else {}
+        rights_meta = meta.get("rights")
+        if isinstance(rights_meta, dict) and isinstance(rights_meta.get("publisher"), str):
+            meta["_notice_publisher"] = rights_meta["publisher"]
+        entry = rights._registry_match(Document(doc_id, "", Source(""), meta), [])
+        if entry is not None:
+            found.append({"id": doc_id, "part": part, "entry": entry})
     return found
 
 
@@ -192,8 +203,8 @@ def optout(output: str | Path, publishers: list[str] | tuple[str, ...] = (),
     by_part: dict[Path, set[str]] = {}
     for m in matches:
         by_part.setdefault(m["part"], set()).add(m["id"])
-    for part, ids in by_part.items():
-        _rewrite_part(part, ids)
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda item: _rewrite_part(*item), by_part.items()))
     write_manifest(out)
     if (out / "report" / "index.html").is_file():
         from .html import write_report
