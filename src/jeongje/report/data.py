@@ -187,7 +187,8 @@ def _lengths(con: Any) -> dict[str, Any]:
         UNION ALL
         SELECT 'after', floor(log2(greatest(bytes_out, 1)))::INT, count(*)
         FROM ledger WHERE outcome = 'kept' GROUP BY ALL""")
-    bins = sorted({r["bin"] for r in rows})
+    present = [r["bin"] for r in rows]
+    bins = list(range(min(present), max(present) + 1)) if present else []  # no gaps on the log axis
     series = {s: {r["bin"]: r["n"] for r in rows if r["series"] == s} for s in ("before", "after")}
     return {"bins": [[2 ** b, 2 ** (b + 1)] for b in bins],
             "before": [series["before"].get(b, 0) for b in bins],
