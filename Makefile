@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test venv clean bench-nsmc
+.PHONY: demo test venv clean bench-nsmc chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/jeongje demo --output out/demo --overwrite
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/ruff check src tests bench
 	$(PY) -m pytest
 
@@ -28,3 +28,15 @@ bench-nsmc: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+# Headless Chromium for the report's browser tests (tests/test_report_browser.py): Debian's
+# package, installed only when missing and only as root; elsewhere those tests skip (CI fails).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "chromium is not installed and cannot be installed here: the browser tests will skip"; \
+	  fi; \
+	fi

@@ -61,6 +61,7 @@ def run(
     site_policies: list[str | Path] | None = None,
     executor: Literal["local", "ray"] = "local",
     address: str | None = None,
+    originals: int | Literal["auto", "all", "none"] = "auto",
 ) -> RunResult:
     """Run `recipe` over `inputs` into `output`; resume if `output` holds this same run.
 
@@ -83,6 +84,10 @@ def run(
         executor: `local` (worker processes on this machine) or `ray` (needs jeongje[ray]).
         address: with `ray`, the cluster to join ("auto", "ray://head:10001"); by default a
             local Ray instance with `workers` CPUs is started.
+        originals: texts as read kept for the report's document browser
+            (`OUT/originals/`): a count per (outcome, stage, reason) and shard chosen by a
+            hash of the id, "all", "none", or "auto" (everything when the inputs are under
+            32 MiB, else 200).
 
     Raises:
         ConfigError, InputError, OutputConflictError, ConservationError (all JeongjeError).
@@ -106,7 +111,7 @@ def run(
                       encoding=encoding,
                       site_policies=tuple(str(Path(p).resolve()) for p in site_policies or ()))
     started = time.monotonic()
-    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes)
+    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes, originals)
     resumed = prepare_output(job, overwrite)
     job = prepare_site_policies(job, log=_log if progress is not False else None)
     if executor == "ray":
@@ -179,9 +184,21 @@ def read_documents(output: str | Path) -> pa.Table:
     return _read_folder(output, "documents")
 
 
-def read_ledger(output: str | Path) -> pa.Table:
-    """One row per input record: id, source, outcome, stage, reason, detail, ..."""
-    return _read_folder(output, "ledger")
+def read_ledger(output: str | Path, history: bool = False) -> pa.Table:
+    """One row per input record with its current outcome: id, source, outcome, stage,
+    reason, detail, ... An opt-out applied after the run (`jeongje optout`) supersedes the
+    run's `kept` row; `history=True` returns the superseded rows too (every event)."""
+    import pyarrow.compute as pc
+
+    from .report.optout import read_optouts
+
+    ledger = _read_folder(output, "ledger")
+    later = read_optouts(output)
+    if later.num_rows == 0:
+        return ledger
+    if not history:
+        ledger = ledger.filter(pc.invert(pc.is_in(ledger["id"], later["id"])))
+    return pa.concat_tables([ledger, later], promote_options="default")
 
 
 def read_edits(output: str | Path) -> pa.Table:

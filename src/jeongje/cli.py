@@ -32,6 +32,14 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _originals_option(ctx: click.Context, param: click.Parameter, value: str) -> int | str:
+    if value in ("auto", "all", "none"):
+        return value
+    if value.isdigit():
+        return int(value)
+    raise click.BadParameter("expected auto, all, none or a count")
+
+
 def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `run` and `demo`."""
     options = [
@@ -45,6 +53,9 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Start afresh, replacing whatever run the output folder holds."),
         click.option("--progress/--no-progress", default=True, show_default=True,
                      help="Progress bar on a terminal, log lines otherwise."),
+        click.option("--originals", default="auto", show_default=True, callback=_originals_option,
+                     help="Texts as read kept for the report's browser: N per outcome/stage/reason "
+                          "and shard, all, none, or auto (all for inputs under 32 MiB, else 200)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -88,7 +99,7 @@ def main() -> None:
                    "default: start a local Ray instance.")
 @_friendly
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
-        overwrite: bool, progress: bool, text_field: str, id_field: str,
+        overwrite: bool, progress: bool, originals: int | str, text_field: str, id_field: str,
         max_record_bytes: int, shard_bytes: int, encoding: str, site_policies: tuple[str, ...],
         executor: str, address: str | None) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
@@ -98,7 +109,8 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
                      text_field=text_field, id_field=id_field or None,
                      max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
                      shard_bytes=shard_bytes, encoding=encoding, site_policies=list(site_policies),
-                     executor=executor, address=address)  # type: ignore[arg-type]
+                     executor=executor, address=address,  # type: ignore[arg-type]
+                     originals=originals)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 
@@ -108,27 +120,31 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
 @_run_options
 @_friendly
 def demo(output: str, recipe: str, workers: int | None, fmt: str, overwrite: bool,
-         progress: bool) -> None:
+         progress: bool, originals: int | str) -> None:
     """Run the default recipe on the bundled Korean sample corpus."""
     from .api import run as run_api
     from .sample import sample_path
 
     click.echo(f"input: bundled sample {sample_path()}")
     result = run_api([str(sample_path())], output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
-                     overwrite=overwrite, progress=progress)
+                     overwrite=overwrite, progress=progress, originals=originals)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 
 @main.command()
 @click.argument("output", type=click.Path(exists=True, file_okay=False))
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Rows of the top publishers / domains tables.")
 @_friendly
-def stats(output: str) -> None:
-    """Ledger summary of a finished run: documents and bytes per outcome/stage/reason."""
+def stats(output: str, top: int) -> None:
+    """Ledger summary of a finished run: documents and bytes per outcome/stage/reason (top
+    reasons first), top publishers and source domains by removal, dedup cluster sizes."""
     from .summary import ledger_summary, render_table
 
     rows = ledger_summary(output)
     click.echo(render_table(rows, ["outcome", "stage", "reason", "documents", "share",
                                    "bytes_in", "bytes_out"]))
+    _more_stats(output, top)
 
 
 @main.group()
@@ -200,3 +216,72 @@ def _print_summary(output: Path, manifest: dict[str, Any], resumed: bool) -> Non
     for label, path in [("documents", out / "documents"), ("ledger", out / "ledger"),
                         ("edits", out / "edits"), ("manifest", out / "manifest.json")]:
         click.echo(f"  {label:<10} {path}")
+
+
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False))
+@click.option("--per-reason", type=click.IntRange(min=1), default=25, show_default=True,
+              help="Documents in the browser per outcome/stage/reason (those with a kept original first).")
+@click.option("--all-below", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Runs with at most this many records show every record in the browser.")
+@_friendly
+def report(output: str, per_reason: int, all_below: int) -> None:
+    """Write OUTPUT/report/index.html: a self-contained, offline HTML report of a finished
+    run (summary, plots, sortable tables and a before/after document browser)."""
+    from .report.html import write_report
+
+    path = write_report(output, per_reason=per_reason, all_below=all_below,
+                        log=lambda msg: click.echo(f"report: {msg}", err=True))
+    click.echo(f"report: {path.resolve().as_uri()}")
+
+
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False))
+@click.option("--publisher", "publishers", multiple=True,
+              help="Publisher name (as in publisher/press/site_name metadata, a rights notice or a byline); repeatable.")
+@click.option("--domain", "domains", multiple=True,
+              help="Host whose documents go (subdomains included), e.g. news.example.kr; repeatable.")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False),
+              help="A publisher registry YAML file (the format of registry/publishers.yaml).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only documents dated on or after this day (undated documents go too).")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
+@_friendly
+def optout(output: str, publishers: tuple[str, ...], domains: tuple[str, ...], registry: str | None,
+           since: Any, dry_run: bool) -> None:
+    """Remove a publisher's kept documents from a finished OUTPUT without reprocessing:
+    each removal is a new ledger event (stage optout, reason rights_optout); the manifest
+    and an existing report are updated. Running it again changes nothing."""
+    from .report.optout import optout as optout_api
+    from .summary import render_table
+
+    result = optout_api(output, publishers, domains, registry, since.date() if since else None,
+                        dry_run=dry_run, log=lambda msg: click.echo(f"optout: {msg}", err=True))
+    if result.matches:
+        shown = result.matches[:50]
+        click.echo(render_table(shown, ["id", "entry", "part"]))
+        if len(result.matches) > len(shown):
+            click.echo(f"... and {len(result.matches) - len(shown):,} more")
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"optout: {verb} {len(result.matches):,} kept documents in {result.seconds:.1f}s"
+               + (f"; ledger events in {result.ledger_file}" if result.ledger_file else ""))
+
+
+def _more_stats(output: str, top: int) -> None:
+    """The questions people ask first after the outcome table (README: the same in SQL)."""
+    from .report.data import by_key, cluster_sizes, connect, require_finished_run
+    from .summary import render_table
+
+    if not (Path(output) / "manifest.json").is_file():
+        return  # an unfinished run: the outcome table above is all the ledger can say yet
+    require_finished_run(Path(output))
+    con = connect(Path(output))
+    for column in ("publisher", "domain"):
+        rows = [dict(r, reasons=", ".join(f"{x['why']} ({x['n']})" for x in r["reasons"][:3]))
+                for r in by_key(con, column, top) if r["dropped"]]
+        click.echo(f"\ntop {column}s by removal")
+        click.echo(render_table([{column: r["key"], **r} for r in rows],
+                                [column, "records", "kept", "dropped", "reasons"]) if rows else "  (none)")
+    clusters = cluster_sizes(con)
+    click.echo("\ndedup cluster sizes")
+    click.echo(render_table(clusters, ["stage", "size", "clusters", "removed"]) if clusters else "  (none)")

@@ -48,6 +48,7 @@ class Job:
     fields: FieldMap = field(default_factory=FieldMap)
     format: str = "parquet"
     fingerprint: str = ""
+    originals: int = 0  # originals kept per (outcome, stage, reason) and shard: -1 all, 0 none
 
     @property
     def steps(self) -> int:
@@ -55,7 +56,7 @@ class Job:
 
     def tasks(self, step: int = 0) -> list[ShardTask]:
         return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint,
-                          step, self.steps) for s in self.shards]
+                          step, self.steps, self.originals) for s in self.shards]
 
     def pending(self, step: int = 0) -> list[ShardTask]:
         """Shards of `step` without a valid completion marker (all of them on a fresh run)."""
@@ -76,15 +77,22 @@ class Job:
             names.append(self.out / "documents" / part_name(i, ".jsonl" if self.format == "jsonl" else ".parquet"))
         else:
             names += [work_path(self.out, step, "docs", i), work_path(self.out, step, "keys", i)]
+        if self.originals:
+            names.append(self.out / "originals" / part_name(i, ".parquet", step))
         return all(p.is_file() for p in names)
 
 
 def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: FieldMap,
-         fmt: str = "parquet", shard_bytes: int = SHARD_BYTES) -> Job:
-    """Resolve inputs, checksum them, cut shards and compute the run's fingerprint."""
+         fmt: str = "parquet", shard_bytes: int = SHARD_BYTES, originals: Any = 0) -> Job:
+    """Resolve inputs, checksum them, cut shards and compute the run's fingerprint.
+
+    `originals` is the originals sample option (see `report.originals.resolve_limit`)."""
+    from .report.originals import resolve_limit
+
     files = resolve_inputs(inputs)
     sums = [checksum(f.path) for f in files]
-    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt)
+    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt,
+              originals=resolve_limit(originals, sum(f.size for f in files)))
     identity = {
         "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
         "recipe": recipe.to_dict(), "stage_versions": recipe.versions(),
@@ -92,6 +100,8 @@ def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: Field
                    list(fields.site_policies)], "format": fmt,
         "shard_bytes": shard_bytes, "jeongje": __version__,
     }
+    if job.originals:
+        identity["originals"] = job.originals
     job.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
     _check_text_field(job)
     return job
@@ -215,7 +225,7 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "options": {"text_field": job.fields.text, "id_field": job.fields.id,
                     "max_record_bytes": job.fields.max_record_bytes, "format": job.format,
                     "encoding": job.fields.encoding, "site_policies": list(job.fields.site_policies),
-                    "workers": workers, "executor": executor},
+                    "workers": workers, "executor": executor, "originals": job.originals},
         "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
                     "compression": f.compression, "blake2b_128": s}
                    for f, s in zip(job.inputs, job.checksums, strict=True)],
@@ -233,6 +243,9 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "wall_seconds": round(wall_seconds, 3),
         "conservation": conservation,
     }
+    from .report.optout import reconcile
+
+    manifest = reconcile(job.out, manifest)  # opt-outs applied to this output after an earlier finish
     write_json_atomic(job.out / MANIFEST, manifest)
     shutil.rmtree(job.out / WORK, ignore_errors=True)  # intermediate files are only for resuming
     return manifest
@@ -249,6 +262,9 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
         raise ConservationError(f"ledger holds files of no planned shard: {stray[:5]}")
     ledger_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in ledger_files)
     doc_rows = _count_documents(job)
+    from .report.optout import read_optouts
+
+    opted_out = read_optouts(job.out).num_rows  # kept at the run, removed by `jeongje optout` since
     ids = pq.ParquetDataset([str(p) for p in ledger_files]).read(columns=["id"]).column("id")
     distinct = pc.count_distinct(ids).as_py() if len(ids) else 0
     problems = []
@@ -257,8 +273,9 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
                         f"quarantined {quar}")
     if ledger_rows != stats.records:
         problems.append(f"ledger has {ledger_rows} rows for {stats.records} input records")
-    if doc_rows != kept:
-        problems.append(f"documents hold {doc_rows} rows but {kept} were kept")
+    if doc_rows != kept - opted_out:
+        problems.append(f"documents hold {doc_rows} rows but {kept} were kept"
+                        + (f" and {opted_out} opted out since" if opted_out else ""))
     if distinct != ledger_rows:
         dupes = pc.value_counts(ids).filter(
             pc.greater(pc.struct_field(pc.value_counts(ids), [1]), 1))

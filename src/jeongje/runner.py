@@ -27,6 +27,7 @@ from .io.readers import FieldMap, read_shard
 from .io.web import Skipped
 from .io.writers import DECISIONS_SCHEMA, TMP_SUFFIX, WORK, ShardWriter, work_path, write_json_atomic
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
+from .report.facts import domain_of, publisher_of
 from .stage import Decision, GlobalStage, Stage
 from .stats import Stats
 
@@ -53,6 +54,7 @@ class ShardTask:
     fingerprint: str
     step: int = 0
     steps: int = 1
+    originals: int = 0  # originals kept per (outcome, stage, reason): -1 all, 0 none
 
     @property
     def final(self) -> bool:
@@ -80,13 +82,14 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     out = Path(task.out)
     stats = Stats()
     writer = ShardWriter(out, task.shard.index, task.format, task.step, task.final,
-                         global_stage.key_schema if global_stage is not None else None)
+                         global_stage.key_schema if global_stage is not None else None,
+                         task.originals)
     pending_bytes = [0]
 
     def on_bytes(n: int) -> None:
         pending_bytes[0] += n
 
-    batch: list[Document | Quarantine | tuple[Document, Decision]] = []
+    batch: list[Document | Quarantine | tuple[Document, Decision, str | None]] = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
     items = (_read_step0(task, on_bytes, stats) if task.step == 0
              else _read_step(out, task, previous))
@@ -138,9 +141,10 @@ def _read_step0(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
 
 
 def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
-               ) -> Iterator[tuple[Document, Decision]]:
+               ) -> Iterator[tuple[Document, Decision, str | None]]:
     """The documents the previous step passed on, each with the previous global stage's
-    decision (an empty one when it decided nothing for that document)."""
+    decision (an empty one when it decided nothing for that document) and its text as read
+    (None unless originals are sampled)."""
     step = task.step - 1
     decisions: dict[str, Decision] = {}
     path = work_path(out, step, "decisions", task.shard.index)
@@ -156,7 +160,7 @@ def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
             doc = Document.from_dict(json.loads(row["doc"]))
-            yield doc, decisions.get(doc.id, Decision(doc.id))
+            yield doc, decisions.get(doc.id, Decision(doc.id)), row.get("original")
 
 
 def read_marker(out: Path, index: int, step: int = 0) -> dict[str, Any] | None:
@@ -224,10 +228,15 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
     # decision per position: None = still alive, else (outcome, stage, version, reason, detail)
     decisions: dict[int, tuple[str, str, int, str, dict[str, Any]]] = {}
     applied = 0
+    # the text as read, for the originals sample (before any stage of step 0 edits it)
+    originals: dict[int, str | None] = {}
+    if writer.originals is not None:
+        originals = {i: item[2] if isinstance(item, tuple) else item.text
+                     for i, item in enumerate(batch) if not isinstance(item, Quarantine)}
     wall, cpu = time.perf_counter(), time.process_time()
     for i, item in enumerate(batch):
         if isinstance(item, tuple):  # a document from the previous step, with its decision
-            doc, decision = item
+            doc, decision, _ = item
             batch[i] = doc
             if previous is None or (decision.drop is None and not decision.metadata
                                     and not decision.payload):
@@ -267,6 +276,8 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
                 decisions[i] = (QUARANTINED, stage.name, stage.version, "stage_error",
                                 {"error": result})
         alive = still
+        if stage.replaces_text and originals:  # edits from here on refer to its output
+            originals.update({i: batch[i].text for i in alive})
     if global_stage is not None and alive:  # survivors go on to the global stage
         wall, cpu = time.perf_counter(), time.process_time()
         try:
@@ -283,14 +294,15 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
                 decisions[i] = (QUARANTINED, global_stage.name, global_stage.version,
                                 "stage_error", {"error": row})
             else:
-                writer.survivor(batch[i], row)
+                writer.survivor(batch[i], row, originals.get(i))
         stats.timed(global_stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(alive))
     for i, item in enumerate(batch):
         if isinstance(item, Quarantine):
             detail = dict(item.detail, error=item.error)
             writer.ledger_row(id=item.id, source=str(item.source), outcome=QUARANTINED,
                               stage=item.stage, stage_version=None, reason=item.reason,
-                              detail=dumps(detail), bytes_in=item.bytes_in, bytes_out=0)
+                              detail=dumps(detail), bytes_in=item.bytes_in, bytes_out=0,
+                              publisher=None, domain=None)
             stats.count(QUARANTINED, item.stage, item.reason, item.bytes_in, 0)
             continue
         doc = item
@@ -302,13 +314,17 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
             writer.kept(doc)
             writer.ledger_row(id=doc.id, source=str(doc.source), outcome=KEPT, stage=None,
                               stage_version=None, reason=None, detail="{}",
-                              bytes_in=doc.bytes_in, bytes_out=size)
+                              bytes_in=doc.bytes_in, bytes_out=size,
+                              publisher=publisher_of(doc.metadata), domain=domain_of(doc.metadata))
+            writer.original(KEPT, None, None, doc.id, originals.get(i))
             stats.count(KEPT, "", "", doc.bytes_in, size)
         else:
             outcome, stage_name, version, reason, detail = decision
             writer.ledger_row(id=doc.id, source=str(doc.source), outcome=outcome, stage=stage_name,
                               stage_version=version, reason=reason, detail=dumps(detail),
-                              bytes_in=doc.bytes_in, bytes_out=0)
+                              bytes_in=doc.bytes_in, bytes_out=0,
+                              publisher=publisher_of(doc.metadata), domain=domain_of(doc.metadata))
+            writer.original(outcome, stage_name, reason, doc.id, originals.get(i))
             stats.count(outcome, stage_name, reason, doc.bytes_in, 0)
         if outcome_keeps_edits(decision):
             writer.edit_rows(doc)

@@ -33,6 +33,10 @@ class Stage(ABC):
     version: ClassVar[int]
     reasons: ClassVar[frozenset[str]] = frozenset()
     description: ClassVar[str] = ""
+    #: True for a stage that turns the whole input into another text without edits (HTML
+    #: to main text): later edits refer to its output, which is also the "original" that
+    #: the audit sample keeps for documents that get past it.
+    replaces_text: ClassVar[bool] = False
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch."""

@@ -191,3 +191,20 @@ def test_the_time_limit_stops_a_pathological_page():
     assert HtmlExtract().process(quick) is None and "주민 설명회" in quick.text
     untouched = Document("j", "그냥 텍스트", Source("x.jsonl"), {})
     assert HtmlExtract().process(untouched) is None and untouched.text == "그냥 텍스트"
+
+
+def test_audit_originals_of_web_pages_are_the_extracted_text_and_the_report_builds(crawl_run):
+    import pyarrow.parquet as pq
+
+    out, ledger, _, _ = crawl_run
+    originals = {r["id"]: r["text"] for r in pq.read_table(out / "originals").to_pylist()}
+    kept = {r["id"]: r["text"] for r in jeongje.read_documents(out).to_pylist()}
+    assert set(kept) <= set(originals)
+    for doc_id in kept:  # past extract.html, the original is its output, so edits replay on it
+        assert not originals[doc_id].lstrip().startswith("<")
+    empty = next(i for i, r in ledger.items() if r["reason"] == "no_main_text")
+    assert originals[empty].lstrip().startswith("<html")  # dropped by extraction: the page as read
+    proc = subprocess.run([sys.executable, "-m", "jeongje", "report", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "report" / "index.html").stat().st_size > 10_000

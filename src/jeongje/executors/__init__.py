@@ -19,6 +19,8 @@ def run_steps(job: Job, run_tasks: Callable[[list[ShardTask], int], None],
     """Run every unfinished step of `job`: its pending shard tasks, then its global stage
     (`reduce(out, step, stage, shard_indexes, fingerprint)`, in this process by default)."""
     steps = job.recipe.steps()
+    if not job.pending(len(steps) - 1):
+        return  # a finished run (its intermediate files are gone): nothing to redo
     for step, (_stages, global_stage) in enumerate(steps):
         if global_stage is not None and all(not job.pending(j) for j in range(step + 1, len(steps))):
             continue  # every later step is complete: this one's intermediate files are not needed

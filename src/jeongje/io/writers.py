@@ -21,6 +21,7 @@ LEDGER_SCHEMA = pa.schema([
     ("id", pa.string()), ("source", pa.string()), ("outcome", pa.string()),
     ("stage", pa.string()), ("stage_version", pa.int32()), ("reason", pa.string()),
     ("detail", pa.string()), ("bytes_in", pa.int64()), ("bytes_out", pa.int64()),
+    ("publisher", pa.string()), ("domain", pa.string()),  # from metadata (report.facts)
 ])
 EDITS_SCHEMA = pa.schema([
     ("id", pa.string()), ("stage", pa.string()), ("stage_version", pa.int32()),
@@ -30,8 +31,9 @@ EDITS_SCHEMA = pa.schema([
 DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
                               ("detail", pa.string()), ("metadata", pa.string()),
                               ("payload", pa.string())])
-WORK_SCHEMA = pa.schema([("id", pa.string()), ("doc", pa.string())])
-OUTPUT_FOLDERS = ("documents", "ledger", "edits")
+WORK_SCHEMA = pa.schema([("id", pa.string()), ("doc", pa.string()),
+                         ("original", pa.string())])  # the text as read, when sampled
+OUTPUT_FOLDERS = ("documents", "ledger", "edits", "originals")
 WORK = "_work"
 TMP_SUFFIX = ".tmp"
 
@@ -113,7 +115,8 @@ class ShardWriter:
     """
 
     def __init__(self, out: Path, index: int, fmt: str = "parquet", step: int = 0,
-                 final: bool = True, key_schema: pa.Schema | None = None) -> None:
+                 final: bool = True, key_schema: pa.Schema | None = None,
+                 originals: int = 0) -> None:
         self.final = final
         if final:
             doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
@@ -132,10 +135,19 @@ class ShardWriter:
         self.ledger = _ParquetTable(out / "ledger" / part_name(index, ".parquet", step), LEDGER_SCHEMA)
         self.edits = _ParquetTable(out / "edits" / part_name(index, ".parquet", step), EDITS_SCHEMA)
         self._parts = (*parts, self.ledger, self.edits)
+        self.originals: Any = None
+        if originals:
+            from ..report.originals import ORIGINALS, OriginalsSample
 
-    def survivor(self, doc: Document, key_row: dict[str, Any]) -> None:
-        """A document that goes on to the next step, and its row for the global stage."""
-        self.documents.add({"id": doc.id, "doc": dumps(doc.to_dict())})
+            self.originals = OriginalsSample(out / ORIGINALS / part_name(index, ".parquet", step),
+                                             originals)
+            self._parts = (*self._parts, self.originals)
+
+    def survivor(self, doc: Document, key_row: dict[str, Any], original: str | None = None) -> None:
+        """A document that goes on to the next step, and its row for the global stage;
+        `original` (the text as read) travels with it when originals are sampled."""
+        self.documents.add({"id": doc.id, "doc": dumps(doc.to_dict()),
+                            "original": original if self.originals is not None else None})
         self.keys.add({"id": doc.id, **key_row})
 
     def kept(self, doc: Document) -> None:
@@ -143,6 +155,12 @@ class ShardWriter:
 
     def ledger_row(self, **row: Any) -> None:
         self.ledger.add(row)
+
+    def original(self, outcome: str, stage: str | None, reason: str | None, doc_id: str,
+                 text: str | None) -> None:
+        """Offer a record's text as read to the originals sample (when the run keeps one)."""
+        if self.originals is not None and text is not None:
+            self.originals.add(outcome, stage, reason, doc_id, text)
 
     def edit_rows(self, doc: Document) -> None:
         for e in doc.edits:

@@ -30,6 +30,7 @@ class HtmlExtract(Stage):
     reasons: ClassVar[frozenset[str]] = frozenset(
         {"extraction_failed", "extraction_timeout", "no_main_text"})
     description: ClassVar[str] = "HTML pages to main text + title/date/author/publisher (trafilatura)"
+    replaces_text: ClassVar[bool] = True
 
     timeout_seconds: float = 10.0
     min_chars: int = 1

@@ -1,0 +1,42 @@
+"""Who published a document and where it came from, as the ledger records them.
+
+The ledger's `publisher` and `domain` columns are filled from the document's metadata when
+its outcome is decided, so removals can be counted by publisher and source domain without
+the dropped documents. Opt-outs (`jeongje optout`) match on the same fields through the
+rights stage's registry matching.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+PUBLISHER_FIELDS = ("publisher", "press", "site_name")  # the rights stage's defaults
+URL_FIELDS = ("url", "canonical_url", "target_uri")
+
+
+def publisher_of(metadata: dict[str, Any]) -> str | None:
+    """The publisher named by the metadata, else by a rights notice, else by a byline."""
+    for f in PUBLISHER_FIELDS:
+        value = metadata.get(f)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    rights = metadata.get("rights")
+    if isinstance(rights, dict) and isinstance(rights.get("publisher"), str):
+        return rights["publisher"]
+    value = metadata.get("publisher_from_text")
+    return value if isinstance(value, str) and value else None
+
+
+def domain_of(metadata: dict[str, Any]) -> str | None:
+    """The host of the document's URL, without a leading `www.`."""
+    for f in URL_FIELDS:
+        value = metadata.get(f)
+        if isinstance(value, str) and "//" in value:
+            try:
+                host = (urlsplit(value.strip()).hostname or "").lower()
+            except ValueError:
+                continue
+            if host:
+                return host[4:] if host.startswith("www.") else host
+    return None

@@ -1,0 +1,317 @@
+"""Retroactive opt-outs: remove a publisher's documents from a finished output, without
+reprocessing, and record each removal in the ledger.
+
+Matching uses the kept documents' metadata only (publisher/press/site_name, the publisher a
+rights notice or byline named, url/canonical_url host and its subdomains, the date), through
+the rights stage's own registry matching (`RightsFilter._registry_match`), so a registry
+file means the same thing here as in a run. Each removal becomes a new ledger event in
+`OUT/ledger/optout-NNNNN.parquet` (outcome `dropped`, stage `optout`, reason
+`rights_optout`, the registry entry and the previous outcome in `detail`); the run's own
+rows are never rewritten, so the ledger keeps what was kept then and dropped later. The
+affected `documents/` parts are rewritten atomically, then the manifest. Applying the same
+opt-out again finds nothing left to remove and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..errors import ConfigError
+from ..record import DROPPED, KEPT, Document, Source, dumps
+from .data import OPTOUT_STAGE, require_finished_run
+
+REASON = "rights_optout"
+VERSION = 1
+PREFIX = "optout-"
+THREADS = min(8, os.cpu_count() or 1)
+
+
+@dataclass
+class OptoutResult:
+    """What an opt-out removed (or, on a dry run, would remove)."""
+
+    matches: list[dict[str, Any]] = field(default_factory=list)  # id, publisher, domain, entry, part
+    ledger_file: Path | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def removed(self) -> int:
+        return 0 if self.dry_run else len(self.matches)
+
+
+def optout_files(out: Path) -> list[Path]:
+    return sorted((out / "ledger").glob(f"{PREFIX}*.parquet"))
+
+
+def read_optouts(out: str | Path) -> pa.Table:
+    """Every opt-out event recorded after the run (empty when there is none)."""
+    files = optout_files(Path(out))
+    if not files:
+        from ..io.writers import LEDGER_SCHEMA
+
+        return LEDGER_SCHEMA.empty_table()
+    return pa.concat_tables([pq.read_table(f) for f in files])
+
+
+def entries_for(publishers: list[str] | tuple[str, ...] = (), domains: list[str] | tuple[str, ...] = (),
+                registry: str | Path | None = None, since: date | None = None) -> list[Any]:
+    """The registry entries an opt-out request stands for."""
+    from ..stages.rights import DEFAULT_POLICY, RegistryEntry, load_registry
+
+    entries: list[Any] = [RegistryEntry(name=p, reservation="ai_training_prohibited", source="--publisher")
+                          for p in publishers if p.strip()]
+    for d in domains:
+        host = d.strip().lower().removeprefix("www.").strip(".")
+        if "/" in host or not host:
+            raise ConfigError(f"--domain expects a host name such as news.example.kr, not {d!r}")
+        entries.append(RegistryEntry(name=host, reservation="ai_training_prohibited", domains=(host,),
+                                     source="--domain"))
+    if registry is not None:
+        import yaml
+
+        path = Path(registry)
+        try:
+            names = {str(i["name"]) for i in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("publishers") or []}
+            loaded = load_registry([str(path)])
+        except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as e:
+            raise ConfigError(f"{path}: not a publisher registry ({type(e).__name__}: {e})") from e
+        entries += [e for e in loaded if e.name in names and DEFAULT_POLICY[e.reservation] == "drop"]
+    if not entries:
+        raise ConfigError("nothing to opt out: give --publisher, --domain or --registry "
+                          "(registry entries count when their reservation is one the rights policy drops)")
+    if since is not None:
+        entries = [dataclasses.replace(e, since=max(since, e.since) if e.since else since) for e in entries]
+    return entries
+
+
+def _matcher(entries: list[Any]) -> Any:
+    from ..stages.rights import RightsFilter
+
+    rights = RightsFilter(publisher_fields=["publisher", "press", "site_name", "publisher_from_text",
+                                            "_notice_publisher"], registry_dates="since")
+    rights._registry = entries
+    return rights
+
+
+def _needles(entries: list[Any]) -> list[str]:
+    """Substrings one of which the whitespace-free, lower-cased metadata JSON of every
+    matching document contains: a cheap pre-filter before the exact match."""
+    out = set()
+    for e in entries:
+        for key in (e.name, *e.aliases, *e.domains):
+            n = "".join(str(key).split()).lower()
+            if n:
+                out.add(json.dumps(n, ensure_ascii=False)[1:-1])
+    return sorted(out)
+
+
+def _candidates(meta: pa.ChunkedArray, needles: list[str]) -> pa.ChunkedArray:
+    norm = pc.replace_substring_regex(pc.utf8_lower(meta), r"\s+", "")
+    mask = None
+    for n in needles:
+        m = pc.match_substring(norm, n)
+        mask = m if mask is None else pc.or_(mask, m)
+    return mask
+
+
+def _document_parts(out: Path) -> list[Path]:
+    folder = out / "documents"
+    return sorted(folder.glob("part-*.parquet")) + sorted(folder.glob("part-*.jsonl"))
+
+
+def _read_part(path: Path, columns: list[str]) -> pa.Table:
+    if path.suffix == ".parquet":
+        return pq.read_table(path, columns=columns)
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            rows.append({"id": d["id"], "text": d.get("text"), "metadata": dumps(d.get("metadata") or {})})
+    return pa.Table.from_pylist(rows).select(columns) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
+
+
+def find(out: Path, entries: list[Any], log: Any = None) -> list[dict[str, Any]]:
+    """Kept documents in `out/documents` that an entry covers: id, part, entry name."""
+    rights = _matcher(entries)
+    needles = _needles(entries)
+    found: list[dict[str, Any]] = []
+    parts = _document_parts(out)
+
+    def candidates(part: Path) -> pa.Table:  # Arrow releases the GIL: parts are read in threads
+        table = _read_part(part, ["id", "metadata"])
+        return table.filter(_candidates(table["metadata"], needles)) if table.num_rows else table
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for n, (part, table) in enumerate(zip(parts, pool.map(candidates, parts), strict=True), 1):
+            found += _matches(rights, part, table)
+            if log is not None and (n % 50 == 0 or n == len(parts)):
+                log(f"scanned {n}/{len(parts)} document parts, {len(found):,} matches")
+    return found
+
+
+def _matches(rights: Any, part: Path, table: pa.Table) -> list[dict[str, Any]]:
+    found = []
+    for doc_id, meta_json in zip(table["id"].to_pylist(), table["metadata"].to_pylist(), strict=True):
+        meta = json.loads(meta_json) if meta_json else {}
+        rights_meta = meta.get("rights")
+        if isinstance(rights_meta, dict) and isinstance(rights_meta.get("publisher"), str):
+            meta["_notice_publisher"] = rights_meta["publisher"]
+        entry = rights._registry_match(Document(doc_id, "", Source(""), meta), [])
+        if entry is not None:
+            found.append({"id": doc_id, "part": part, "entry": entry})
+    return found
+
+
+def optout(output: str | Path, publishers: list[str] | tuple[str, ...] = (),
+           domains: list[str] | tuple[str, ...] = (), registry: str | Path | None = None,
+           since: date | None = None, dry_run: bool = False, log: Any = None) -> OptoutResult:
+    """Remove every kept document an opt-out covers from a finished output (see module doc).
+
+    Returns what was removed (on a dry run: what would be). Raises InputError when `output`
+    is not a finished run and ConfigError for an empty or invalid request.
+    """
+    out = Path(output)
+    started = time.perf_counter()
+    require_finished_run(out)
+    entries = entries_for(publishers, domains, registry, since)
+    request = {k: v for k, v in {"publishers": list(publishers), "domains": list(domains),
+                                 "registry": str(registry) if registry else None,
+                                 "since": since.isoformat() if since else None}.items() if v}
+    matches = find(out, entries, log)
+    already = set(read_optouts(out).column("id").to_pylist())
+    new = [m for m in matches if m["id"] not in already]  # the rest: an interrupted earlier opt-out
+    result = OptoutResult([{"id": m["id"], "entry": m["entry"].name, "part": m["part"].name} for m in matches],
+                          dry_run=dry_run)
+    if dry_run or not matches:
+        result.seconds = time.perf_counter() - started
+        return result
+    if new:
+        result.ledger_file = _write_events(out, new, request)
+    by_part: dict[Path, set[str]] = {}
+    for m in matches:
+        by_part.setdefault(m["part"], set()).add(m["id"])
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda item: _rewrite_part(*item), by_part.items()))
+    write_manifest(out)
+    if (out / "report" / "index.html").is_file():
+        from .html import write_report
+
+        write_report(out, log=log)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_events(out: Path, matches: list[dict[str, Any]], request: dict[str, Any]) -> Path:
+    from ..io.writers import LEDGER_SCHEMA
+    from .data import connect
+
+    con = connect(out)
+    ids = pa.table({"id": [m["id"] for m in matches]})
+    con.register("wanted", ids)
+    run_rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT id, source, bytes_in, bytes_out, publisher, domain FROM ledger "
+        "WHERE id IN (SELECT id FROM wanted) AND outcome = 'kept'").fetchall()}
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    rows = []
+    for m in sorted(matches, key=lambda m: m["id"]):
+        source, bytes_in, bytes_out, publisher, domain = run_rows.get(m["id"], (None, 0, 0, None, None))
+        e = m["entry"]
+        detail = {"registry_entry": e.name, "registry_source": e.source, "aliases": list(e.aliases),
+                  "domains": list(e.domains), "reservation": e.reservation,
+                  "since": e.since.isoformat() if e.since else None, "request": request,
+                  "previous_outcome": KEPT, "bytes_out_before": bytes_out, "applied_at": at}
+        rows.append({"id": m["id"], "source": source, "outcome": DROPPED, "stage": OPTOUT_STAGE,
+                     "stage_version": VERSION, "reason": REASON, "detail": dumps(detail),
+                     "bytes_in": bytes_in, "bytes_out": 0, "publisher": publisher, "domain": domain})
+    seq = len(optout_files(out)) + 1
+    path = out / "ledger" / f"{PREFIX}{seq:05d}.parquet"
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA), tmp, compression="zstd")
+    os.replace(tmp, path)
+    return path
+
+
+def _rewrite_part(part: Path, ids: set[str]) -> None:
+    tmp = part.with_name(part.name + ".tmp")
+    if part.suffix == ".parquet":
+        table = pq.read_table(part)
+        keep = pc.invert(pc.is_in(table["id"], pa.array(sorted(ids), pa.string())))
+        pq.write_table(table.filter(keep), tmp, compression="zstd")
+    else:
+        with open(part, encoding="utf-8") as src, open(tmp, "w", encoding="utf-8") as dst:
+            for line in src:
+                if json.loads(line)["id"] not in ids:
+                    dst.write(line)
+    os.replace(tmp, part)
+
+
+def write_manifest(out: Path) -> dict[str, Any]:
+    """Bring `manifest.json` in line with the ledger's opt-out events; return it."""
+    from ..io.writers import write_json_atomic
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = reconcile(out, manifest)
+    write_json_atomic(out / "manifest.json", manifest)
+    return manifest
+
+
+def reconcile(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with counts, per-reason rows, text bytes out and the opt-out history
+    recomputed from the ledger's current outcomes (unchanged when no opt-out was applied)."""
+    files = optout_files(out)
+    if not files:
+        return manifest
+    from .data import _rows, connect
+
+    con = connect(out)
+    rows = _rows(con, """
+        SELECT outcome, coalesce(stage, '') AS stage, coalesce(reason, '') AS reason, count(*) AS documents,
+               sum(bytes_in) AS bytes_in, sum(bytes_out) AS bytes_out FROM ledger GROUP BY ALL""")
+    order = {"kept": 0, "dropped": 1, "quarantined": 2}
+    rows.sort(key=lambda r: (order.get(r["outcome"], 9), -r["documents"], r["stage"], r["reason"]))
+    counts = {"records": sum(r["documents"] for r in rows)}
+    for outcome in ("kept", "dropped", "quarantined"):
+        counts[outcome] = sum(r["documents"] for r in rows if r["outcome"] == outcome)
+    history = []
+    for f in files:
+        t = pq.read_table(f, columns=["detail"])
+        first = json.loads(t["detail"][0].as_py()) if t.num_rows else {}
+        history.append({"file": f"ledger/{f.name}", "removed": t.num_rows, "at": first.get("applied_at"),
+                        "request": first.get("request"),
+                        "bytes": sum(json.loads(d).get("bytes_out_before") or 0 for d in t["detail"].to_pylist())})
+    manifest = dict(manifest)
+    manifest["counts"] = counts
+    manifest["by_outcome_stage_reason"] = rows
+    manifest["bytes"] = dict(manifest.get("bytes", {}),
+                             text_out=sum(r["bytes_out"] for r in rows if r["outcome"] == "kept"))
+    manifest["optouts"] = history
+    conservation = dict(manifest.get("conservation", {}))
+    conservation.update(kept=counts["kept"], dropped=counts["dropped"], optouts=sum(h["removed"] for h in history),
+                        document_rows=_count_documents(out))
+    conservation["ok"] = conservation["document_rows"] == counts["kept"]
+    manifest["conservation"] = conservation
+    return manifest
+
+
+def _count_documents(out: Path) -> int:
+    total = 0
+    for part in _document_parts(out):
+        if part.suffix == ".parquet":
+            total += pq.ParquetFile(part).metadata.num_rows
+        else:
+            with open(part, "rb") as f:
+                total += sum(1 for _ in f)
+    return total
