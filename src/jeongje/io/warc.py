@@ -101,73 +101,70 @@ def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, r
             pos += len(line)
             continue
         start = pos
+        at = base + start
         if not line.startswith(_WARC_START):
-            yield Damage(base + start, f"expected a WARC record at byte {base + start}, found "
-                         f"{line[:40]!r}")
-            if not resync:
+            problem, resume = f"expected a WARC record at byte {at}, found {line[:40]!r}", start + len(line)
+        else:
+            headers = _read_headers(stream, line)
+            if headers is None:
+                yield Damage(at, f"WARC record at byte {at} ends inside its headers", ends_file=True)
                 return
-            pos = _skip_to_record(stream, start + len(line))
-            if pos < 0:
-                return
-            continue
-        header = [line]
-        length = None
-        while True:
-            h = stream.readline(65536)
-            if not h:
-                yield Damage(base + start, f"WARC record at byte {base + start} ends inside its headers",
-                             ends_file=True)
-                return
-            header.append(h)
-            if h in (b"\r\n", b"\n"):
-                break
-            name, _, value = h.partition(b":")
-            if name.strip().lower() == b"content-length":
-                try:
-                    length = int(value.strip())
-                except ValueError:
-                    length = None
-        header_bytes = b"".join(header)
-        if length is None or length < 0:
-            yield Damage(base + start, f"WARC record at byte {base + start} has no valid Content-Length")
-            if not resync:
-                return
-            pos = _skip_to_record(stream, start + len(header_bytes))
-            if pos < 0:
-                return
-            continue
-        if length > limit:
-            skipped = _skip(stream, length)
-            trailer = stream.read(4)
-            yield Oversized(base + start, length)
-            pos = start + len(header_bytes) + skipped + len(trailer)
-            if skipped < length:
-                yield Damage(base + start, f"WARC record at byte {base + start} is truncated: "
-                             f"{skipped} of {length} block bytes", ends_file=True)
-                return
-            continue
-        block = stream.read(length)
-        trailer = stream.read(4)
-        end = start + len(header_bytes) + len(block) + len(trailer)
-        if len(block) < length:
-            yield Damage(base + start, f"WARC record at byte {base + start} is truncated: "
-                         f"{len(block)} of {length} block bytes", ends_file=True)
+            header_bytes, length = headers
+            resume = start + len(header_bytes)
+            if length is None or length < 0:
+                problem = f"WARC record at byte {at} has no valid Content-Length"
+            elif length > limit:
+                skipped = _skip(stream, length)
+                trailer = stream.read(4)
+                yield Oversized(at, length)
+                pos = resume + skipped + len(trailer)
+                if skipped < length:
+                    yield Damage(at, f"WARC record at byte {at} is truncated: {skipped} of "
+                                 f"{length} block bytes", ends_file=True)
+                    return
+                continue
+            else:
+                block = stream.read(length)
+                trailer = stream.read(4)
+                if len(block) < length:
+                    yield Damage(at, f"WARC record at byte {at} is truncated: {len(block)} of "
+                                 f"{length} block bytes", ends_file=True)
+                    return
+                if trailer == b"\r\n\r\n":
+                    yield RawRecord(at, header_bytes + block)
+                    pos = resume + len(block) + len(trailer)
+                    if progress is not None and base == 0:
+                        progress(pos - last_reported)
+                        last_reported = pos
+                    continue
+                problem = (f"WARC record at byte {at} does not end where its Content-Length "
+                           f"({length}) says (found {trailer!r}); the length is wrong or the "
+                           "record is damaged")
+        yield Damage(at, problem)
+        if not resync:
             return
-        if trailer != b"\r\n\r\n":
-            yield Damage(base + start, f"WARC record at byte {base + start} does not end where its "
-                         f"Content-Length ({length}) says (found {trailer!r}); the length is wrong "
-                         "or the record is damaged")
-            if not resync:
-                return
-            pos = _skip_to_record(stream, start + len(header_bytes))
-            if pos < 0:
-                return
-            continue
-        yield RawRecord(base + start, header_bytes + block)
-        pos = end
-        if progress is not None and base == 0:
-            progress(pos - last_reported)
-            last_reported = pos
+        pos = _skip_to_record(stream, resume)
+        if pos < 0:
+            return
+
+
+def _read_headers(stream: BinaryIO, first: bytes) -> tuple[bytes, int | None] | None:
+    """The header block (through its blank line) and Content-Length; None at end of file."""
+    header = [first]
+    length = None
+    while True:
+        h = stream.readline(65536)
+        if not h:
+            return None
+        header.append(h)
+        if h in (b"\r\n", b"\n"):
+            return b"".join(header), length
+        name, _, value = h.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                length = None
 
 
 def _looks_like_record(f: BinaryIO, pos: int) -> bool:

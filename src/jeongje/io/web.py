@@ -124,6 +124,23 @@ def _get(headers: dict[str, str], key: str) -> str | None:
 
 # --------------------------------------------------------------------------- saved pages
 
+def _read_whole(shard: Shard, limit: int, progress: Progress | None) -> bytes | Quarantine:
+    """A one-document file's bytes, or the quarantine row saying why not."""
+    name = shard.file.name
+    try:
+        with open(shard.file.path, "rb") as f:
+            payload = f.read(limit + 1)
+    except OSError as e:
+        return Quarantine(name, Source(name), reason="unreadable_file", error=f"cannot read file: {e}")
+    if progress is not None:
+        progress(shard.file.size)
+    if len(payload) > limit:
+        return Quarantine(name, Source(name), reason="too_large", bytes_in=shard.file.size,
+                          error=f"file larger than the limit of {limit} bytes; raise --max-record-bytes",
+                          detail={"bytes": shard.file.size, "limit": limit})
+    return payload
+
+
 def sidecar(path: str) -> str | None:
     """The JSON file that describes a saved page: `page.html.json` or `page.json`."""
     for candidate in (path + ".json", os.path.splitext(path)[0] + ".json"):
@@ -139,18 +156,9 @@ def read_html_file(shard: Shard, limit: int, policies: SitePolicies, encoding: s
     percent-encoded URL (`https%3A%2F%2F...html`)."""
     name = shard.file.name
     source = Source(name)
-    try:
-        with open(shard.file.path, "rb") as f:
-            payload = f.read(limit + 1)
-    except OSError as e:
-        yield Quarantine(name, source, reason="unreadable_file", error=f"cannot read file: {e}")
-        return
-    if progress is not None:
-        progress(shard.file.size)
-    if len(payload) > limit:
-        yield Quarantine(name, source, reason="too_large", bytes_in=shard.file.size,
-                         error=f"page larger than the limit of {limit} bytes; raise --max-record-bytes",
-                         detail={"bytes": shard.file.size, "limit": limit})
+    payload = _read_whole(shard, limit, progress)
+    if isinstance(payload, Quarantine):
+        yield payload
         return
     extra: dict[str, Any] = {}
     side = sidecar(shard.file.path)
@@ -186,18 +194,9 @@ def read_text_file(shard: Shard, limit: int, encoding: str, progress: Progress |
     """A plain-text file is one document, id = its name; `encoding` may be "auto"."""
     name = shard.file.name
     source = Source(name)
-    try:
-        with open(shard.file.path, "rb") as f:
-            payload = f.read(limit + 1)
-    except OSError as e:
-        yield Quarantine(name, source, reason="unreadable_file", error=f"cannot read file: {e}")
-        return
-    if progress is not None:
-        progress(shard.file.size)
-    if len(payload) > limit:
-        yield Quarantine(name, source, reason="too_large", bytes_in=shard.file.size,
-                         error=f"file larger than the limit of {limit} bytes; raise --max-record-bytes",
-                         detail={"bytes": shard.file.size, "limit": limit})
+    payload = _read_whole(shard, limit, progress)
+    if isinstance(payload, Quarantine):
+        yield payload
         return
     decoded = decode(payload, encoding=encoding)
     if decoded.lossy:
