@@ -30,9 +30,29 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._reports: Any = None
 
     def execute(self, job: Job, progress: Progress) -> None:
-        run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress))
+        """Run every step; worker processes start once and serve all steps (each one
+        imports and sets up the whole recipe, which costs seconds of CPU)."""
+        ok = False
+        try:
+            run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress))
+            ok = True
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=ok, cancel_futures=True)
+                self._pool = None
+
+    def _workers_pool(self, job: Job) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = mp.get_context("spawn")
+            self._reports = ctx.Queue()
+            self._pool = ProcessPoolExecutor(
+                min(self.workers, len(job.shards)), mp_context=ctx, initializer=_init_worker,
+                initargs=(job.recipe.to_dict(), self._reports))
+        return self._pool
 
     def _run_step(self, job: Job, tasks: list[ShardTask], step: int, progress: Progress) -> None:
         if not tasks:
@@ -43,32 +63,29 @@ class LocalExecutor:
                 run_shard(task, stages, progress.advance, global_stage, previous)
                 progress.shard_done()
             return
-        ctx = mp.get_context("spawn")
-        reports = ctx.Queue()
-        recipe = job.recipe.to_dict()
-        with ProcessPoolExecutor(min(self.workers, len(tasks)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(recipe, reports)) as pool:
-            futures: dict[Future[None], ShardTask] = {pool.submit(_work, t): t for t in tasks}
-            try:
-                while futures:
-                    done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
-                    _drain(reports, progress)
-                    for fut in done:
-                        task = futures.pop(fut)
-                        try:
-                            fut.result()
-                        except BrokenProcessPool as e:
-                            raise JeongjeError(
-                                f"a worker process died while processing shard {task.shard.index} "
-                                f"({task.shard.file.name}); finished shards are kept: run the same "
-                                "command again to resume"
-                            ) from e
-                        progress.shard_done()
+        pool = self._workers_pool(job)
+        reports = self._reports
+        futures: dict[Future[None], ShardTask] = {pool.submit(_work, t): t for t in tasks}
+        try:
+            while futures:
+                done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
                 _drain(reports, progress)
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+                for fut in done:
+                    task = futures.pop(fut)
+                    try:
+                        fut.result()
+                    except BrokenProcessPool as e:
+                        raise JeongjeError(
+                            f"a worker process died while processing shard {task.shard.index} "
+                            f"({task.shard.file.name}); finished shards are kept: run the same "
+                            "command again to resume"
+                        ) from e
+                    progress.shard_done()
+            _drain(reports, progress)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
 
 
 def _step_stages(recipe: Recipe, step: int) -> tuple[list[Stage], GlobalStage | None, GlobalStage | None]:
