@@ -3,7 +3,7 @@ reprocessing, and record each removal in the ledger.
 
 Matching uses the kept documents' metadata only (publisher/press/site_name, the publisher a
 rights notice or byline named, url/canonical_url host and its subdomains, the date), through
-the rights stage's own registry matching (`RightsFilter._registry_match`), so a registry
+the rights stage's own registry matching (`stages.rights.match_registry`), so a registry
 file means the same thing here as in a run. Each removal becomes a new ledger event in
 `OUT/ledger/optout-NNNNN.parquet` (outcome `dropped`, stage `optout`, reason
 `rights_optout`, the registry entry and the previous outcome in `detail`); the run's own
@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import ConfigError
-from ..record import DROPPED, KEPT, Document, Source, dumps
+from ..record import DROPPED, KEPT, dumps
 from .data import OPTOUT_STAGE, require_finished_run
 
 REASON = "rights_optout"
@@ -98,12 +98,21 @@ def entries_for(publishers: list[str] | tuple[str, ...] = (), domains: list[str]
 
 
 def _matcher(entries: list[Any]) -> Any:
-    from ..stages.rights import RightsFilter
+    """A function of a document's metadata to the registry entry that covers it, or None:
+    the rights stage's own matching, with the publisher a notice or byline named too."""
+    from ..stages.rights import RightsFilter, match_registry
 
-    rights = RightsFilter(publisher_fields=["publisher", "press", "site_name", "publisher_from_text",
-                                            "_notice_publisher"], registry_dates="since")
-    rights._registry = entries
-    return rights
+    fields = RightsFilter()
+    publishers = [*fields.publisher_fields, "publisher_from_text"]
+
+    def match(meta: dict[str, Any]) -> Any:
+        rights_meta = meta.get("rights")
+        named = [rights_meta["publisher"]] if isinstance(rights_meta, dict) \
+            and isinstance(rights_meta.get("publisher"), str) else []
+        return match_registry(entries, meta, named, publishers, fields.url_fields,
+                              fields.date_fields, use_since=True)
+
+    return match
 
 
 def _needles(entries: list[Any]) -> list[str]:
@@ -165,11 +174,7 @@ def find(out: Path, entries: list[Any], log: Any = None) -> list[dict[str, Any]]
 def _matches(rights: Any, part: Path, table: pa.Table) -> list[dict[str, Any]]:
     found = []
     for doc_id, meta_json in zip(table["id"].to_pylist(), table["metadata"].to_pylist(), strict=True):
-        meta = json.loads(meta_json) if meta_json else {}
-        rights_meta = meta.get("rights")
-        if isinstance(rights_meta, dict) and isinstance(rights_meta.get("publisher"), str):
-            meta["_notice_publisher"] = rights_meta["publisher"]
-        entry = rights._registry_match(Document(doc_id, "", Source(""), meta), [])
+        entry = rights(json.loads(meta_json) if meta_json else {})
         if entry is not None:
             found.append({"id": doc_id, "part": part, "entry": entry})
     return found

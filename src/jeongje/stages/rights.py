@@ -137,25 +137,35 @@ class RightsFilter(Stage):
     def _registry_match(self, doc: Document, notices: list[Notice]) -> RegistryEntry | None:
         if not self._registry:
             return None
-        names = {_norm(str(doc.metadata[f])) for f in self.publisher_fields
-                 if isinstance(doc.metadata.get(f), str)}
-        names |= {_norm(n.publisher) for n in notices if n.publisher}
-        hosts = set()
-        for f in self.url_fields:
-            value = doc.metadata.get(f)
-            if isinstance(value, str) and "//" in value:
-                hosts.add((urlsplit(value).hostname or "").lower())
-        doc_date = _date(next((doc.metadata[f] for f in self.date_fields if doc.metadata.get(f)), None))
-        for entry in self._registry:
-            keys = {_norm(entry.name), *(_norm(a) for a in entry.aliases)}
-            by_host = any(h == d or h.endswith("." + d) for h in hosts for d in entry.domains)
-            if not (names & keys or by_host):
-                continue
-            if (self.registry_dates == "since" and entry.since and doc_date
-                    and doc_date < entry.since):
-                continue
-            return entry
-        return None
+        return match_registry(self._registry, doc.metadata, [n.publisher for n in notices if n.publisher],
+                              self.publisher_fields, self.url_fields, self.date_fields,
+                              self.registry_dates == "since")
+
+
+def match_registry(registry: list[RegistryEntry], metadata: dict[str, Any], named: list[str],
+                   publisher_fields: list[str], url_fields: list[str], date_fields: list[str],
+                   use_since: bool = True) -> RegistryEntry | None:
+    """The first registry entry whose name/alias equals a publisher in `metadata` (or one a
+    notice `named`), or whose domain holds a URL host in it (subdomains count); an entry
+    with a since-date only covers documents dated on or after it when `use_since`. Used by
+    the rights stage and by `jeongje optout`."""
+    names = {_norm(str(metadata[f])) for f in publisher_fields if isinstance(metadata.get(f), str)}
+    names |= {_norm(n) for n in named}
+    hosts = set()
+    for f in url_fields:
+        value = metadata.get(f)
+        if isinstance(value, str) and "//" in value:
+            hosts.add((urlsplit(value).hostname or "").lower())
+    doc_date = _date(next((metadata[f] for f in date_fields if metadata.get(f)), None))
+    for entry in registry:
+        keys = {_norm(entry.name), *(_norm(a) for a in entry.aliases)}
+        by_host = any(h == d or h.endswith("." + d) for h in hosts for d in entry.domains)
+        if not (names & keys or by_host):
+            continue
+        if use_since and entry.since and doc_date and doc_date < entry.since:
+            continue
+        return entry
+    return None
 
 
 def _strongest(notices: list[Notice], klass: str) -> Notice:
