@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jeongje.dedup.minhash import MinHashDeduplicator
+from jeongje.dedup.minhash import MinHashDeduplicator, components
 from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures, similarity
 from jeongje.errors import ConfigError
 from jeongje.recipe import recipe_from_dict
@@ -111,3 +111,23 @@ def test_the_shuffle_halves_give_the_same_decisions_as_decide():
         part = stage.bucket_pairs(pa.table({"id": ids}))
         pairs += list(zip(part.column("id").to_pylist(), part.column("root").to_pylist(), strict=True))
     assert {d.id: d for d in stage.decide_from_pairs(keys, pairs)} == {d.id: d for d in stage.decide(keys)}
+
+
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60))))
+@settings(max_examples=200, deadline=None)
+def test_numpy_components_equal_a_plain_union_find(case):
+    n, edges = case
+    parent = list(range(n))
+
+    def find(v):
+        while parent[v] != v:
+            v = parent[v]
+        return v
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    x = np.array([a for a, _ in edges], dtype=np.int64)
+    y = np.array([b for _, b in edges], dtype=np.int64)
+    assert components(n, x, y).tolist() == [find(v) for v in range(n)]

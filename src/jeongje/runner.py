@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -185,13 +186,10 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
-    shard_of: dict[str, int] = {}
     try:
-        for i, p in zip(shards, paths, strict=True):
-            for doc_id in pq.read_table(p, columns=["id"]).column("id").to_pylist():
-                shard_of[doc_id] = i
+        n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
         dataset = pads.dataset([str(p) for p in paths], format="parquet")
-        if not shard_of:
+        if not n_rows:
             decisions: list[Decision] = []
         elif decide is not None:
             decisions = decide(dataset, paths)
@@ -202,6 +200,7 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
     except Exception as e:
         raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
                          f"row files under {out / WORK}: {type(e).__name__}: {e}") from e
+    shard_of = _shards_of(sorted({d.id for d in decisions}), shards, paths)
     per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
     for d in sorted(decisions, key=lambda d: d.id):
         if d.drop is not None and d.drop.reason not in stage.reasons:
@@ -216,11 +215,25 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
         tmp = path.with_name(path.name + TMP_SUFFIX)
         pq.write_table(pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA), tmp)
         os.replace(tmp, path)
-    stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, len(shard_of))
+    stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
     write_json_atomic(reduce_marker_path(out, step), {"step": step, "stage": stage.name,
                                                       "fingerprint": fingerprint,
                                                       "stats": stats.to_dict()})
     return stats
+
+
+def _shards_of(ids: list[str], shards: list[int], paths: list[Path]) -> dict[str, int]:
+    """The shard holding each decided id (the last one, should an id be in several),
+    reading one shard's ids at a time: memory follows the decisions, not the corpus."""
+    if not ids:
+        return {}
+    wanted = pa.array(ids, pa.string())
+    found: dict[str, int] = {}
+    for i, p in zip(shards, paths, strict=True):
+        present = pq.read_table(p, columns=["id"]).column("id")
+        for doc_id in wanted.filter(pc.is_in(wanted, value_set=present)).to_pylist():
+            found[doc_id] = i
+    return found
 
 
 def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats: Stats,

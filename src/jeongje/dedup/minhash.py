@@ -6,7 +6,9 @@ explodes the band hashes, groups by (band, hash) -- the shuffle -- and links eve
 of a bucket to the bucket's smallest id; only candidate pairs are verified with the
 estimated Jaccard similarity of their signatures (>= `threshold`); union-find turns the
 verified pairs into clusters; a deterministic keep rule picks one document per cluster.
-Nothing but candidate pairs and cluster members is held in Python memory.
+Candidate pairs stay in DuckDB (which spills to disk past `memory_limit`), are verified
+there, and only the verified edges come out, as numpy arrays of integer ids; Python objects
+are made only for the members of clusters, one per duplicate document.
 """
 
 from __future__ import annotations
@@ -81,12 +83,12 @@ class MinHashDeduplicator(GlobalStage):
 
     def decide(self, keys: Any) -> list[Decision]:
         con = self._connect(keys)
-        pairs = con.execute("""
+        con.execute("""
+            CREATE TEMP TABLE pairs AS
             WITH b AS (SELECT id, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM keys),
                  g AS (SELECT band, h, min(id) AS root FROM b GROUP BY band, h HAVING count(*) > 1)
-            SELECT DISTINCT b.id, g.root FROM b JOIN g USING (band, h) WHERE b.id <> g.root
-            ORDER BY 1, 2""").fetchall()
-        return self._cluster(con, pairs)
+            SELECT DISTINCT b.id AS a, g.root AS b FROM b JOIN g USING (band, h) WHERE b.id <> g.root""")
+        return self._cluster(con)
 
     @staticmethod
     def bucket_rows(batch: pa.Table) -> pa.Table:
@@ -108,68 +110,103 @@ class MinHashDeduplicator(GlobalStage):
 
     def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
         """Verify and cluster candidate pairs found by an external shuffle."""
-        return self._cluster(self._connect(keys), sorted(set(pairs)))
+        con = self._connect(keys)
+        con.register("found", pa.table({"a": pa.array([p[0] for p in pairs], pa.string()),
+                                        "b": pa.array([p[1] for p in pairs], pa.string())}))
+        con.execute("CREATE TEMP TABLE pairs AS SELECT DISTINCT a, b FROM found")
+        return self._cluster(con)
 
     def _connect(self, keys: Any) -> Any:
+        import tempfile
+
         import duckdb
 
         con = duckdb.connect()
         con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/jeongje-duckdb'")
         con.execute("SET preserve_insertion_order = false")
         con.register("keys", keys)
         return con
 
-    def _cluster(self, con: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
-        if not pairs:
-            return []
-        con.execute("CREATE TEMP TABLE cand (id VARCHAR)")
-        con.executemany("INSERT INTO cand VALUES (?)", [(i,) for i in {x for p in pairs for x in p}])
-        info = {row[0]: row[1:4] for row in con.execute(
-            "SELECT k.id, k.signature, k.length, k.date FROM keys k JOIN cand USING (id)").fetchall()}
-        sigs = {i: np.asarray(v[0], dtype=np.uint32) for i, v in info.items()}
+    def _similarity_sql(self, pairs: str) -> str:
+        """(a, b, sim) for every row of the table `pairs`, computed inside DuckDB."""
         if self.verify == "exact":
-            sets = {row[0]: np.asarray(row[1], dtype=np.uint64) for row in con.execute(
-                "SELECT k.id, k.shingles FROM keys k JOIN cand USING (id)").fetchall()}
+            return f"""
+                SELECT a, b, i / (len(sa) + len(sb) - i) AS sim FROM (
+                  SELECT p.a, p.b, ka.shingles AS sa, kb.shingles AS sb,
+                         len(list_intersect(ka.shingles, kb.shingles))::DOUBLE AS i
+                  FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)"""
+        return f"""
+            SELECT a, b, avg((x = y)::DOUBLE) AS sim FROM (
+              SELECT p.a AS a, p.b AS b, unnest(ka.signature) AS x, unnest(kb.signature) AS y
+              FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)
+            GROUP BY a, b"""
 
-            def sim(a: str, b: str) -> float:
-                inter = len(np.intersect1d(sets[a], sets[b], assume_unique=True))
-                return inter / (len(sets[a]) + len(sets[b]) - inter)
-        else:
-
-            def sim(a: str, b: str) -> float:
-                return float(np.mean(sigs[a] == sigs[b]))
-        parent: dict[str, str] = {}
-
-        def find(x: str) -> str:
-            while parent.get(x, x) != x:
-                parent[x] = parent.get(parent[x], parent[x])
-                x = parent[x]
-            return x
-
-        for a, b in pairs:
-            if sim(a, b) >= self.threshold:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-        clusters: dict[str, list[str]] = {}
-        for doc_id in parent.keys() | {p for p in parent.values()}:
-            clusters.setdefault(find(doc_id), []).append(doc_id)
+    def _cluster(self, con: Any) -> list[Decision]:
+        """Verify the candidate `pairs` in DuckDB, join the verified ones into components
+        with numpy arrays of integer ids (never one Python object per pair), and keep one
+        document per component."""
+        con.execute("""CREATE TEMP TABLE cand AS
+                       SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS ix
+                       FROM (SELECT a AS id FROM pairs UNION SELECT b FROM pairs)""")
+        n = con.execute("SELECT count(*) FROM cand").fetchone()[0]
+        if not n:
+            return []
+        edges = con.execute(f"""
+            SELECT ca.ix AS x, cb.ix AS y FROM ({self._similarity_sql("pairs")}) s
+            JOIN cand ca ON ca.id = s.a JOIN cand cb ON cb.id = s.b
+            WHERE s.sim >= {float(self.threshold)!r}""").fetchnumpy()
+        roots = components(n, np.asarray(edges["x"], np.int64), np.asarray(edges["y"], np.int64))
+        con.register("roots", pa.table({"ix": np.arange(n, dtype=np.int64), "root": roots}))
+        members = con.execute("""
+            SELECT c.id, r.root, k.length, k.date FROM cand c JOIN roots r USING (ix)
+            JOIN keys k USING (id)
+            WHERE r.root IN (SELECT root FROM roots GROUP BY root HAVING count(*) > 1)
+            ORDER BY r.root, c.id""").fetchall()
+        clusters: list[list[tuple[Any, ...]]] = []
+        for row in members:
+            if not clusters or clusters[-1][0][1] != row[1]:
+                clusters.append([])
+            clusters[-1].append(row)
+        links = []  # (dropped, keeper) in cluster order
+        for rows in clusters:
+            rows.sort(key=lambda r: keep_order(self.keep, r[0], r[2], r[3]))
+            links += [(r[0], rows[0][0]) for r in rows[1:]]
+        con.register("links", pa.table({"a": pa.array([x for x, _ in links], pa.string()),
+                                        "b": pa.array([k for _, k in links], pa.string())}))
+        sims = dict(((a, b), sim) for a, b, sim in
+                    con.execute(self._similarity_sql("links")).fetchall())
         decisions: list[Decision] = []
-        for members in clusters.values():
-            if len(members) < 2:
-                continue
-            members.sort(key=lambda i: self._order(i, info[i]))
-            keeper = members[0]
+        for rows in clusters:
+            keeper = rows[0][0]
             cluster = f"near-{keeper}"
             decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
-                                                        "dedup_cluster_size": len(members)}))
-            for other in members[1:]:
-                decisions.append(Decision(other, Drop("near_duplicate", {
-                    "duplicate_of": keeper, "similarity": round(sim(other, keeper), 4),
+                                                        "dedup_cluster_size": len(rows)}))
+            for r in rows[1:]:
+                decisions.append(Decision(r[0], Drop("near_duplicate", {
+                    "duplicate_of": keeper, "similarity": round(sims[(r[0], keeper)], 4),
                     "similarity_kind": self.verify, "threshold": self.threshold,
-                    "cluster": cluster, "cluster_size": len(members)})))
+                    "cluster": cluster, "cluster_size": len(rows)})))
         return decisions
 
-    def _order(self, doc_id: str, info: tuple[Any, ...]) -> tuple[Any, ...]:
-        _, length, date = info
-        return keep_order(self.keep, doc_id, length, date)
+
+def components(n: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Connected components of the graph on 0..n-1 with edges (x[i], y[i]): each node's
+    label is the smallest node of its component (min-label propagation with pointer
+    jumping, all in numpy arrays)."""
+    labels = np.arange(n, dtype=np.int64)
+    if len(x) == 0:
+        return labels
+    while True:
+        low = np.minimum(labels[x], labels[y])
+        new = labels.copy()
+        np.minimum.at(new, x, low)
+        np.minimum.at(new, y, low)
+        while True:  # a label is always a node at or below its own: jump to the root
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
