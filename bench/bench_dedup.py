@@ -81,8 +81,8 @@ def load(path: Path) -> ModuleType:
 @dataclass
 class Watch:
     """Samples the jeongje main process (where global stages decide) every 0.1 s: its RSS while
-    map workers run, its RSS in a global phase (no workers, a step's keys stored, its reduce
-    marker not yet written) and the bytes of the stored key rows per step."""
+    map workers write key rows, its RSS in a global phase (a step's keys all stored, its
+    reduce marker not yet written) and the bytes of the stored key rows per step."""
 
     out: Path
     map_rss: int = 0
@@ -105,20 +105,25 @@ class Watch:
 
     def _sample(self, main: psutil.Process) -> None:
         rss = main.memory_info().rss
-        workers = any("spawn_main" in " ".join(c.cmdline()) for c in main.children())
         steps: dict[int, int] = {}
+        mapping = False  # a shard's key rows being written: map workers are busy
         for p in self.out.glob("_work/s*/keys-*.parquet*"):
             try:
                 k = int(p.parent.name[1:])
+                if not p.name.endswith(".parquet"):
+                    mapping = True
+                    continue
                 steps[k] = steps.get(k, 0) + p.stat().st_size
-            except OSError:
+            except (OSError, ValueError):
                 continue
         for k, v in steps.items():
             self.keys_bytes[k] = max(self.keys_bytes.get(k, 0), v)
+        # the worker pool lives through the whole run, so a global phase is told by the
+        # files: a step's key rows all stored (none in writing) and its reduce marker absent
         reducing = [k for k in steps if not (self.out / "_markers" / f"s{k}-reduce.json").exists()]
-        if workers and not any((self.out / "_markers").glob("s*-reduce.json")):
+        if mapping and not any((self.out / "_markers").glob("s*-reduce.json")):
             self.map_rss = max(self.map_rss, rss)
-        elif not workers and reducing:
+        elif not mapping and reducing:
             self.global_rss = max(self.global_rss, rss)
 
 
