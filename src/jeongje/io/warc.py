@@ -40,7 +40,6 @@ class RawRecord:
 class Damage:
     offset: int
     error: str
-    ends_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +62,7 @@ def frame(path: str, max_record_bytes: int, progress: Progress | None = None,
         if head == _GZIP_MAGIC:
             yield from _gzip_file(f, max_record_bytes, progress, start, stop)
         else:
-            yield from _plain(f, 0, max_record_bytes, progress, resync=True, pos0=start, stop=stop)
+            yield from _plain(f, max_record_bytes, progress, resync=True, pos0=start, stop=stop)
 
 
 def split_points(path: str, size: int, shard_bytes: int) -> list[int]:
@@ -76,8 +75,6 @@ def split_points(path: str, size: int, shard_bytes: int) -> list[int]:
         target = shard_bytes
         while target < size:
             at = _next_member(f, target) if gz else _skip_to_record(f, target)
-            while at >= 0 and not gz and not _looks_like_record(f, at):
-                at = _skip_to_record(f, at + 1)  # "WARC/1." quoted inside a payload
             if at < 0 or at >= size:
                 break
             if not cuts or at > cuts[-1]:
@@ -87,10 +84,10 @@ def split_points(path: str, size: int, shard_bytes: int) -> list[int]:
 
 
 
-def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, resync: bool,
+def _plain(stream: BinaryIO, limit: int, progress: Progress | None, resync: bool,
            pos0: int = 0, stop: int = 1 << 62) -> Iterator[Framed]:
     """Records of an uncompressed WARC stream (positioned at `pos0`) that start before
-    `stop`; offsets are `base` + stream position."""
+    `stop`; offsets are stream positions."""
     pos = pos0
     last_reported = pos0
     while pos < stop:
@@ -101,13 +98,13 @@ def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, r
             pos += len(line)
             continue
         start = pos
-        at = base + start
+        at = start
         if not line.startswith(_WARC_START):
             problem, resume = f"expected a WARC record at byte {at}, found {line[:40]!r}", start + len(line)
         else:
             headers = _read_headers(stream, line)
             if headers is None:
-                yield Damage(at, f"WARC record at byte {at} ends inside its headers", ends_file=True)
+                yield Damage(at, f"WARC record at byte {at} ends inside its headers")
                 return
             header_bytes, length = headers
             resume = start + len(header_bytes)
@@ -120,7 +117,7 @@ def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, r
                 pos = resume + skipped + len(trailer)
                 if skipped < length:
                     yield Damage(at, f"WARC record at byte {at} is truncated: {skipped} of "
-                                 f"{length} block bytes", ends_file=True)
+                                 f"{length} block bytes")
                     return
                 continue
             else:
@@ -128,12 +125,12 @@ def _plain(stream: BinaryIO, base: int, limit: int, progress: Progress | None, r
                 trailer = stream.read(4)
                 if len(block) < length:
                     yield Damage(at, f"WARC record at byte {at} is truncated: {len(block)} of "
-                                 f"{length} block bytes", ends_file=True)
+                                 f"{length} block bytes")
                     return
                 if trailer == b"\r\n\r\n":
                     yield RawRecord(at, header_bytes + block)
                     pos = resume + len(block) + len(trailer)
-                    if progress is not None and base == 0:
+                    if progress is not None:
                         progress(pos - last_reported)
                         last_reported = pos
                     continue
@@ -186,7 +183,8 @@ def _skip(stream: BinaryIO, n: int) -> int:
 
 
 def _skip_to_record(stream: BinaryIO, pos: int) -> int:
-    """Seek to the next line starting with `WARC/1.` at or after `pos`; return it or -1."""
+    """Seek to the next record start after `pos` (a line starting with `WARC/1.` followed
+    by WARC headers, not one quoted inside a payload); return it or -1."""
     stream.seek(pos)
     carry = b""
     at = pos
@@ -195,13 +193,16 @@ def _skip_to_record(stream: BinaryIO, pos: int) -> int:
         if not chunk:
             return -1
         data = carry + chunk
+        base = at - len(carry)
         i = data.find(b"\n" + _WARC_START)
-        if i >= 0:
-            found = at - len(carry) + i + 1
-            stream.seek(found)
-            return found
+        while i >= 0:
+            if _looks_like_record(stream, base + i + 1):
+                stream.seek(base + i + 1)
+                return base + i + 1
+            i = data.find(b"\n" + _WARC_START, i + 1)
         carry = data[-8:]
         at += len(chunk)
+        stream.seek(at)
 
 
 def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 0,
@@ -223,7 +224,7 @@ def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 
                 return
             yield Damage(pos, f"gzip member at byte {pos} decompresses to more than {cap} bytes")
         else:
-            records = [r for r in _plain(io.BytesIO(data), 0, limit, None, resync=False)
+            records = [r for r in _plain(io.BytesIO(data), limit, None, resync=False)
                        if not (error and isinstance(r, Damage))]
             single = len(records) == 1
             for item in records:
@@ -322,10 +323,10 @@ def _whole_gzip(f: BinaryIO, limit: int) -> Iterator[Framed]:
     stream = gzip.GzipFile(fileobj=f, mode="rb")
     reader = io.BufferedReader(_Guarded(stream), buffer_size=CHUNK)  # type: ignore[arg-type]
     try:
-        for item in _plain(reader, 0, limit, None, resync=False):
+        for item in _plain(reader, limit, None, resync=False):
             if isinstance(item, Damage):
                 item = Damage(item.offset, f"{item.error} (offsets are in the decompressed stream "
-                              "of a whole-file gzip)", True)
+                              "of a whole-file gzip)")
             yield item
     except _StreamError as e:
         yield Damage(e.offset, f"the gzip stream is damaged at decompressed byte {e.offset} "
