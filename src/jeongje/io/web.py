@@ -62,12 +62,17 @@ def read_warc(shard: Shard, limit: int, policies: SitePolicies, progress: Progre
                          error=f"cannot read file: {type(e).__name__}: {e}")
 
 
-def _record(raw: RawRecord, name: str, policies: SitePolicies) -> Document | Quarantine | Skipped:
+def _parse(raw: RawRecord) -> Any:
+    """warcio's record for one framed record (headers parsed, payload still to read)."""
     from warcio.archiveiterator import ArchiveIterator
 
+    return next(iter(ArchiveIterator(io.BytesIO(raw.data), ensure_http_headers=False)))
+
+
+def _record(raw: RawRecord, name: str, policies: SitePolicies) -> Document | Quarantine | Skipped:
     source = Source(name, offset=raw.offset)
     try:
-        record = next(iter(ArchiveIterator(io.BytesIO(raw.data), ensure_http_headers=False)))
+        record = _parse(raw)
         kind = record.rec_type
         if kind not in ("response", "resource"):
             return Skipped(kind or "unknown")
@@ -220,8 +225,6 @@ def collect_site_files(paths: list[str], folder: str, limit: int,
     file in input order wins. Returns how many files were written."""
     from pathlib import Path
 
-    from warcio.archiveiterator import ArchiveIterator
-
     from ..web.signals import site_file_path
 
     root = Path(folder)
@@ -236,7 +239,7 @@ def collect_site_files(paths: list[str], folder: str, limit: int,
             if b"robots.txt" not in head and b"tdmrep.json" not in head:
                 continue
             try:
-                record = next(iter(ArchiveIterator(io.BytesIO(item.data), ensure_http_headers=False)))
+                record = _parse(item)
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 status = int(record.http_headers.get_statuscode() or 0)
