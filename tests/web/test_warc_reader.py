@@ -132,6 +132,7 @@ def test_saved_pages_take_url_and_headers_from_a_sidecar_or_the_file_name(tmp_pa
     assert [i.metadata["url"] for i in items] == ["https://news.example.co.kr/article/0",
                                                    "https://blog.example.com/post/9"]
     first = items[0]
+    assert first.id == "https://news.example.co.kr/article/0"
     assert first.metadata["rights_signals"] == {"x-robots-tag": "noai"}
     assert first.metadata["crawled"] == "2026-11-01" and TEXTS[0] in first.text
 
@@ -161,3 +162,10 @@ def test_a_big_warc_is_cut_into_shards_at_record_starts_losing_and_doubling_noth
     assert not [i for i in parts if isinstance(i, Quarantine)]
     assert [d.id for d in parts if isinstance(d, Document)] == [d.id for d in whole]
     assert len(whole) == 40
+
+
+def test_a_sidecar_id_is_the_document_id_and_not_metadata(tmp_path):
+    (tmp_path / "p.html").write_bytes(page(2).body)
+    (tmp_path / "p.json").write_text(json.dumps({"id": "기사-2", "url": "https://x.example.co.kr/2"}))
+    [doc] = read(tmp_path / "p.html")
+    assert doc.id == "기사-2" and "id" not in doc.metadata

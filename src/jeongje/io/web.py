@@ -181,8 +181,9 @@ def read_html_file(shard: Shard, limit: int, policies: SitePolicies, encoding: s
     if not isinstance(headers, dict):
         headers = {}
     url = extra.pop("url", None) or _url_from_name(os.path.basename(shard.file.path))
+    doc_id = str(extra.pop("id", None) or url or name)
     metadata = {**extra, "url": url, "file": name}
-    yield _page(payload, str(extra.pop("id", None) or url or name), source, metadata,
+    yield _page(payload, doc_id, source, metadata,
                 {str(k): str(v) for k, v in headers.items()}, policies, encoding)
 
 
