@@ -38,7 +38,6 @@ AI_AGENTS = (
     "cohere-training-data-crawler", "Ai2Bot-Dolma", "Amazonbot", "Diffbot", "DeepSeekBot",
     "WRTNBot",
 )
-SIGNAL_HEADERS = ("x-robots-tag", "tdm-reservation", "tdm-policy", "content-usage")
 
 
 def tdm_value(value: Any) -> int | None:
@@ -121,16 +120,32 @@ def match_tdmrep(rules: list[TdmRule], path: str) -> TdmRule | None:
     """The first rule whose location matches `path` (robots-style `*` and `$`, case-sensitive,
     a prefix match; "the most specific match is the first in sequence"). Percent-encoded
     unreserved characters are decoded before comparing, others stay encoded."""
-    path = re.sub(r"%([0-9A-Fa-f]{2})", _unreserved, path)
+    path = _decode_unreserved(path)
     for rule in rules:
         if _pattern(rule.location).match(path):
             return rule
     return None
 
 
+def _decode_unreserved(path: str) -> str:
+    """Percent-encoded unreserved characters decoded (RFC 3986), every other %xx kept."""
+    return re.sub(r"%([0-9A-Fa-f]{2})", _unreserved, path)
+
+
 def _unreserved(m: re.Match[str]) -> str:
     ch = chr(int(m.group(1), 16))
     return ch if ch.isascii() and (ch.isalnum() or ch in "-._~") else m.group(0)
+
+
+def _request_path(parts: Any) -> str:
+    """A URL's path and query, as robots.txt and tdmrep.json rules match them."""
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _host(parts: Any) -> str | None:
+    """A URL's host name, lower-cased; None when it could not name a folder safely."""
+    host = (parts.hostname or "").lower()
+    return host if host and "/" not in host and not host.startswith(".") else None
 
 
 def _pattern(location: str) -> re.Pattern[str]:
@@ -197,9 +212,7 @@ class Robots:
         return True if best is None else best[1]
 
     def disallowed_agents(self, url: str, agents: tuple[str, ...] = AI_AGENTS) -> list[str]:
-        parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        path = re.sub(r"%([0-9A-Fa-f]{2})", _unreserved, path)
+        path = _decode_unreserved(_request_path(urlsplit(url)))
         return [a for a in agents if not self.allowed(a, path)]
 
     def content_usage(self, path: str) -> str | None:
@@ -227,14 +240,11 @@ class SitePolicies:
         if not self.folders or not url:
             return {}
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if not host:
+        host = _host(parts)
+        if host is None:
             return {}
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
         out: dict[str, Any] = {}
-        rule = match_tdmrep(self._tdm_rules(host), path)
+        rule = match_tdmrep(self._tdm_rules(host), _request_path(parts))
         if rule is not None:
             _set_tdm(out, rule.reservation, rule.policy, "tdmrep.json")
         robots = self._robots_for(host)
@@ -262,16 +272,14 @@ class SitePolicies:
         return self._robots[host]
 
     def _find(self, host: str, name: str) -> Path | None:
-        if "/" in host or host.startswith("."):
-            return None
         return next((p for p in (f / host / name for f in self.folders) if p.is_file()), None)
 
 
 def site_file_path(folder: Path, url: str) -> Path | None:
     """Where a crawled robots.txt / tdmrep.json record for `url` belongs in a policy folder."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if not host or "/" in host or host.startswith("."):
+    host = _host(parts)
+    if host is None:
         return None
     if parts.path == "/robots.txt":
         return folder / host / "robots.txt"
