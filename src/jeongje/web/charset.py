@@ -92,7 +92,7 @@ def decode(data: bytes, http_charset: str | None = None, html: bool = False,
         codec = codec_for(label)
         if codec is None:
             continue
-        if codec in ("cp1252",) and not data.isascii():
+        if codec == "cp1252" and not data.isascii():
             wrong = wrong or label  # pages labelled Latin-1 are very often Korean: detect
             continue
         try:
@@ -123,7 +123,7 @@ def detect(data: bytes) -> Decoded:
         scored.append((_korean_score(text), codec, text))
     if scored:
         score, codec, text = max(scored)
-        if score >= 0.2 or not _fallback_available():
+        if score >= 0.2:
             return Decoded(text, codec, "detected")
     general = _general_detect(data)
     if general is not None:
@@ -178,19 +178,9 @@ def _common_syllables() -> frozenset[str]:
     return frozenset(chars)
 
 
-def _fallback_available() -> bool:
-    try:
-        import charset_normalizer  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _general_detect(data: bytes) -> Decoded | None:
-    try:
-        import charset_normalizer
-    except ImportError:
-        return None
+    import charset_normalizer  # a dependency; imported here because only non-Korean text needs it
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
         return None
