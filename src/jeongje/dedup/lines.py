@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ..record import Document, Drop, Span
 from ..stage import Decision, GlobalStage, register
+from .duck import connect
 
 
 def _line_hash(line: str) -> int:
@@ -61,11 +62,7 @@ class RepeatedLineRemover(GlobalStage):
         return {"lines": sorted({h for _, _, h in self._lines(doc.text)})}
 
     def decide(self, keys: Any) -> list[Decision]:
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute(f"SET memory_limit = '{self.memory_limit}'")
-        con.register("keys", keys)
+        con = connect(keys, self.memory_limit)
         rows = con.execute(f"""
             WITH l AS (SELECT id, unnest(lines) AS h FROM keys),
                  f AS (SELECT h, count(*) AS n FROM l GROUP BY h HAVING count(*) > {int(self.max_documents)})

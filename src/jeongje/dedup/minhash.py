@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
+from .duck import connect
 from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
 from .signatures import band_hashes, shingle_hashes, signatures
 
@@ -82,7 +83,7 @@ class MinHashDeduplicator(GlobalStage):
     # groupby on a cluster), decide_from_pairs verifies and clusters the candidate pairs.
 
     def decide(self, keys: Any) -> list[Decision]:
-        con = self._connect(keys)
+        con = connect(keys, self.memory_limit)
         con.execute("""
             CREATE TEMP TABLE pairs AS
             WITH b AS (SELECT id, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM keys),
@@ -110,23 +111,11 @@ class MinHashDeduplicator(GlobalStage):
 
     def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
         """Verify and cluster candidate pairs found by an external shuffle."""
-        con = self._connect(keys)
+        con = connect(keys, self.memory_limit)
         con.register("found", pa.table({"a": pa.array([p[0] for p in pairs], pa.string()),
                                         "b": pa.array([p[1] for p in pairs], pa.string())}))
         con.execute("CREATE TEMP TABLE pairs AS SELECT DISTINCT a, b FROM found")
         return self._cluster(con)
-
-    def _connect(self, keys: Any) -> Any:
-        import tempfile
-
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute(f"SET memory_limit = '{self.memory_limit}'")
-        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/jeongje-duckdb'")
-        con.execute("SET preserve_insertion_order = false")
-        con.register("keys", keys)
-        return con
 
     def _similarity_sql(self, pairs: str) -> str:
         """(a, b, sim) for every row of the table `pairs`, computed inside DuckDB."""
