@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-PUBLISHER_FIELDS = ("publisher", "press", "site_name")  # the rights stage's defaults
-URL_FIELDS = ("url", "canonical_url", "target_uri")
+from ..stages.rights import PUBLISHER_FIELDS, URL_FIELDS
 
 
 def publisher_of(metadata: dict[str, Any]) -> str | None:

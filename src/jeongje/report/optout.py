@@ -100,17 +100,16 @@ def entries_for(publishers: list[str] | tuple[str, ...] = (), domains: list[str]
 def _matcher(entries: list[Any]) -> Any:
     """A function of a document's metadata to the registry entry that covers it, or None:
     the rights stage's own matching, with the publisher a notice or byline named too."""
-    from ..stages.rights import RightsFilter, match_registry
+    from ..stages.rights import DATE_FIELDS, PUBLISHER_FIELDS, URL_FIELDS, match_registry
 
-    fields = RightsFilter()
-    publishers = [*fields.publisher_fields, "publisher_from_text"]
+    publishers = [*PUBLISHER_FIELDS, "publisher_from_text"]
 
     def match(meta: dict[str, Any]) -> Any:
         rights_meta = meta.get("rights")
         named = [rights_meta["publisher"]] if isinstance(rights_meta, dict) \
             and isinstance(rights_meta.get("publisher"), str) else []
-        return match_registry(entries, meta, named, publishers, fields.url_fields,
-                              fields.date_fields, use_since=True)
+        return match_registry(entries, meta, named, publishers, list(URL_FIELDS),
+                              list(DATE_FIELDS), use_since=True)
 
     return match
 

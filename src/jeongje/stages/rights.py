@@ -43,6 +43,11 @@ from ..stage import Stage, register
 DEFAULT_POLICY = {"ai_training_prohibited": "drop", "crawling_prohibited": "drop",
                   "reproduction_prohibited": "keep", "open_license": "keep", "none": "keep"}
 _AIPREF = re.compile(r"(?:^|[\s,;])train-ai\s*=\s*n\b")
+#: Metadata fields read by default for the publisher, the URL and the date (the report's
+#: ledger columns and `jeongje optout` read the same ones).
+PUBLISHER_FIELDS = ("publisher", "press", "site_name")
+URL_FIELDS = ("url", "canonical_url", "target_uri")
+DATE_FIELDS = ("date", "published", "date_published")
 _NOAI = re.compile(r"(?:^|[\s,;])noai\b", re.IGNORECASE)
 _CONTENT_SIGNAL = re.compile(r"(?:^|[\s,;])ai-train\s*=\s*no\b", re.IGNORECASE)
 
@@ -94,9 +99,9 @@ class RightsFilter(Stage):
     use_registry: bool = True
     registry_files: list[str] = field(default_factory=list)
     registry_dates: Literal["since", "ignore"] = "since"
-    publisher_fields: list[str] = field(default_factory=lambda: ["publisher", "press", "site_name"])
-    url_fields: list[str] = field(default_factory=lambda: ["url", "canonical_url", "target_uri"])
-    date_fields: list[str] = field(default_factory=lambda: ["date", "published", "date_published"])
+    publisher_fields: list[str] = field(default_factory=lambda: list(PUBLISHER_FIELDS))
+    url_fields: list[str] = field(default_factory=lambda: list(URL_FIELDS))
+    date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.policy) - set(CLASSES))
