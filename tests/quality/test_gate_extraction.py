@@ -17,12 +17,10 @@ import statistics
 
 import pytest
 
-from jeongje.io.inputs import plan_shards, resolve_inputs
-from jeongje.io.readers import FieldMap, read_shard
 from jeongje.record import Document, Source
 from jeongje.stages.extract import HtmlExtract
 from tests.quality.gate import assert_floor
-from tests.web.warcs import FIXTURES, Page, fixture_pages, write_warc
+from tests.web.warcs import FIXTURES, Page, fixture_pages, read_all, write_warc
 
 MIN_OWN_F1 = 0.95  # the floor for our pages
 MIN_REAL_F1 = 0.90  # ... and for the real page
@@ -53,7 +51,7 @@ def extracted(tmp_path_factory):
     write_warc(path, pages)
     stage = HtmlExtract()
     results = {}
-    for doc in read_shard(plan_shards(resolve_inputs([str(path)]))[0], FieldMap()):
+    for doc in read_all(path):
         if not isinstance(doc, Document):
             continue
         assert stage.process(doc) is None, doc.id

@@ -12,7 +12,7 @@ from jeongje.io.readers import FieldMap, read_shard
 from jeongje.io.web import Skipped
 from jeongje.record import Document, Quarantine
 
-from .warcs import Page, records_bytes, write_warc
+from .warcs import Page, read_all, records_bytes, write_warc
 
 BODY = ("<html lang='ko'><head><meta charset='{charset}'><title>{title}</title></head><body>"
         "<nav>홈 정치 경제 사회</nav><article><h1>{title}</h1><p>{text}</p></article>"
@@ -33,14 +33,6 @@ def page(i: int, charset: str = "utf-8", headers: list | None = None) -> Page:
                 headers or [("Content-Type", "text/html")])
 
 
-def read(path, **options) -> list:
-    files = resolve_inputs([str(path)])
-    items = []
-    for shard in plan_shards(files):
-        items.extend(read_shard(shard, FieldMap(**options)))
-    return items
-
-
 @pytest.mark.parametrize("mode", ["record", "file", "plain"])
 def test_every_kind_of_warc_reads_html_responses_and_skips_the_rest(tmp_path, mode):
     pages = [page(0), page(1, "euc-kr"), Page("https://news.example.co.kr/a", b"", kind="request"),
@@ -50,7 +42,7 @@ def test_every_kind_of_warc_reads_html_responses_and_skips_the_rest(tmp_path, mo
              page(2, "utf-8", [("Content-Type", "text/html; charset=UTF-8")])]
     name = {"record": "c.warc.gz", "file": "c.warc.gz", "plain": "c.warc"}[mode]
     write_warc(tmp_path / name, pages, mode)
-    items = read(tmp_path / name)
+    items = read_all(tmp_path / name)
     docs = [i for i in items if isinstance(i, Document)]
     skipped = sorted(i.kind for i in items if isinstance(i, Skipped))
     assert [d.metadata["url"] for d in docs] == [f"https://news.example.co.kr/article/{i}" for i in range(3)]
@@ -85,7 +77,7 @@ def _damaged(tmp_path, mode: str):
 @pytest.mark.parametrize("mode", ["record", "plain"])
 def test_damaged_records_are_quarantined_and_the_others_still_come_through(tmp_path, mode):
     path, offsets = _damaged(tmp_path, mode)
-    items = read(path)
+    items = read_all(path)
     docs = [i for i in items if isinstance(i, Document)]
     bad = [i for i in items if isinstance(i, Quarantine)]
     expected_ok = {"record": [0, 2, 4], "plain": [0, 2, 4]}[mode]
@@ -103,7 +95,7 @@ def test_truncated_whole_file_gzip_quarantines_the_rest_after_the_good_records(t
     data, _ = records_bytes([page(i) for i in range(4)], compress=False)
     packed = gzip.compress(data)
     (tmp_path / "t.warc.gz").write_bytes(packed[: len(packed) * 3 // 4])
-    items = read(tmp_path / "t.warc.gz")
+    items = read_all(tmp_path / "t.warc.gz")
     docs = [i for i in items if isinstance(i, Document)]
     bad = [i for i in items if isinstance(i, Quarantine)]
     assert 1 <= len(docs) < 4 and len(bad) == 1
@@ -113,7 +105,7 @@ def test_truncated_whole_file_gzip_quarantines_the_rest_after_the_good_records(t
 def test_oversized_record_is_quarantined_as_too_large(tmp_path):
     big = Page("https://news.example.co.kr/big", b"<html><p>" + "가".encode() * 5000 + b"</p></html>")
     write_warc(tmp_path / "b.warc.gz", [page(0), big, page(1)])
-    items = read(tmp_path / "b.warc.gz", max_record_bytes=4000)
+    items = read_all(tmp_path / "b.warc.gz", max_record_bytes=4000)
     assert [type(i).__name__ for i in items if not isinstance(i, Skipped)] == \
         ["Document", "Quarantine", "Document"]
     assert next(i for i in items if isinstance(i, Quarantine)).reason == "too_large"
@@ -128,7 +120,7 @@ def test_saved_pages_take_url_and_headers_from_a_sidecar_or_the_file_name(tmp_pa
         "crawled": "2026-11-01"}, ensure_ascii=False))
     (folder / "https%3A%2F%2Fblog.example.com%2Fpost%2F9.html").write_bytes(page(1).body)
     (folder / "notes.txt").write_text("not an input")
-    items = read(folder)
+    items = read_all(folder)
     assert [i.metadata["url"] for i in items] == ["https://news.example.co.kr/article/0",
                                                    "https://blog.example.com/post/9"]
     first = items[0]
@@ -139,13 +131,13 @@ def test_saved_pages_take_url_and_headers_from_a_sidecar_or_the_file_name(tmp_pa
 
 def test_plain_text_files_with_encoding_auto(tmp_path, shared_data):
     folder = shared_data / "ko-encodings" / "cpython_cjkencodings"
-    items = read(folder / "johab.txt", encoding="auto")
+    items = read_all(folder / "johab.txt", encoding="auto")
     assert items[0].text == (folder / "johab-utf8.txt").read_text(encoding="utf-8")
     assert items[0].metadata["charset"] == {"encoding": "johab", "how": "detected"}
     (tmp_path / "l.jsonl").write_bytes(
         json.dumps({"id": "x", "text": "새벽 시장 이야기"}, ensure_ascii=False).encode("cp949") + b"\n")
-    assert read(tmp_path / "l.jsonl", encoding="auto")[0].text == "새벽 시장 이야기"
-    assert read(tmp_path / "l.jsonl")[0].reason == "decode_error"  # utf-8 by default
+    assert read_all(tmp_path / "l.jsonl", encoding="auto")[0].text == "새벽 시장 이야기"
+    assert read_all(tmp_path / "l.jsonl")[0].reason == "decode_error"  # utf-8 by default
 
 
 @pytest.mark.parametrize("mode", ["record", "plain", "file"])
@@ -167,5 +159,5 @@ def test_a_big_warc_is_cut_into_shards_at_record_starts_losing_and_doubling_noth
 def test_a_sidecar_id_is_the_document_id_and_not_metadata(tmp_path):
     (tmp_path / "p.html").write_bytes(page(2).body)
     (tmp_path / "p.json").write_text(json.dumps({"id": "기사-2", "url": "https://x.example.co.kr/2"}))
-    [doc] = read(tmp_path / "p.html")
+    [doc] = read_all(tmp_path / "p.html")
     assert doc.id == "기사-2" and "id" not in doc.metadata

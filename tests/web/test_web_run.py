@@ -11,12 +11,10 @@ import sys
 import pytest
 
 import jeongje
-from jeongje.io.inputs import plan_shards, resolve_inputs
-from jeongje.io.readers import FieldMap, read_shard
 from jeongje.record import Document, Source
 from jeongje.stages.extract import HtmlExtract
 
-from .warcs import Page, write_warc
+from .warcs import Page, read_all, write_warc
 
 ARTICLE = """<html lang="ko"><head><meta charset="utf-8"><title>{title} - 새벽일보</title>
 <meta property="og:site_name" content="새벽일보">{meta}</head><body>
@@ -105,8 +103,7 @@ def crawl_run(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     ledger = {r["id"]: r for r in jeongje.read_ledger(out).to_pylist()}
     docs = {r["id"]: r for r in jeongje.read_documents(out).to_pylist()}
-    urls = {d.id: d.metadata["url"] for d in read_shard(plan_shards(resolve_inputs([str(warc)]))[0],
-                                                          FieldMap()) if isinstance(d, Document)}
+    urls = {d.id: d.metadata["url"] for d in read_all(warc) if isinstance(d, Document)}
     by_url = {urls[i]: (row, json.loads(docs[i]["metadata"]) if i in docs else None)
               for i, row in ledger.items()}
     return out, ledger, by_url, proc.stdout

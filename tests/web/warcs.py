@@ -10,6 +10,9 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from jeongje.io.inputs import plan_shards, resolve_inputs
+from jeongje.io.readers import FieldMap, read_shard
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 
 
@@ -60,3 +63,9 @@ def write_warc(path: Path, pages: list[Page], mode: str = "record") -> list[int]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return offsets
+
+
+def read_all(path: Path, **options) -> list:
+    """Every item the real readers give for `path` (all its shards, in order)."""
+    return [item for shard in plan_shards(resolve_inputs([str(path)]))
+            for item in read_shard(shard, FieldMap(**options))]
