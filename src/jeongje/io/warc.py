@@ -185,24 +185,7 @@ def _skip(stream: BinaryIO, n: int) -> int:
 def _skip_to_record(stream: BinaryIO, pos: int) -> int:
     """Seek to the next record start after `pos` (a line starting with `WARC/1.` followed
     by WARC headers, not one quoted inside a payload); return it or -1."""
-    stream.seek(pos)
-    carry = b""
-    at = pos
-    while True:
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            return -1
-        data = carry + chunk
-        base = at - len(carry)
-        i = data.find(b"\n" + _WARC_START)
-        while i >= 0:
-            if _looks_like_record(stream, base + i + 1):
-                stream.seek(base + i + 1)
-                return base + i + 1
-            i = data.find(b"\n" + _WARC_START, i + 1)
-        carry = data[-8:]
-        at += len(chunk)
-        stream.seek(at)
+    return _find_verified(stream, pos, b"\n" + _WARC_START, 1, _looks_like_record)
 
 
 def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 0,
@@ -287,23 +270,30 @@ def _read_member(f: BinaryIO, cap: int) -> tuple[bytes, int, str] | None:
 
 def _next_member(f: BinaryIO, pos: int) -> int:
     """The next offset >= pos where a gzip member that starts a WARC record begins, or -1."""
-    f.seek(pos)
+    return _find_verified(f, pos, _GZIP_MAGIC, 0, _starts_record)
+
+
+def _find_verified(f: BinaryIO, pos: int, needle: bytes, skip: int,
+                   verify: Callable[[BinaryIO, int], bool]) -> int:
+    """The first offset >= pos where `needle` occurs (plus `skip`) and `verify(f, offset)`
+    holds; the file is left there. -1 when there is none."""
     at = pos
     carry = b""
     while True:
+        f.seek(at)
         chunk = f.read(CHUNK)
         if not chunk:
             return -1
         data = carry + chunk
         base = at - len(carry)
-        i = data.find(_GZIP_MAGIC)
+        i = data.find(needle)
         while i >= 0:
-            if _starts_record(f, base + i):
-                return base + i
-            i = data.find(_GZIP_MAGIC, i + 1)
-        carry = data[-2:]
+            if verify(f, base + i + skip):
+                f.seek(base + i + skip)
+                return base + i + skip
+            i = data.find(needle, i + 1)
+        carry = data[-(len(needle) - 1):]
         at += len(chunk)
-        f.seek(at)
 
 
 def _starts_record(f: BinaryIO, pos: int) -> bool:
