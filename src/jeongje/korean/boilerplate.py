@@ -22,10 +22,14 @@ _NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
 _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.]{0,3}\.?|\s?ⓒ\s?[가-힣A-Za-z]{2,10}(?=\s|$)|\]"
                 rf"|\s\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL})")
 
-# (kind, pattern[, gate, near]). A rule runs only where its gate regex matches: on the
-# whole text, or with `near` > 0 only within that many characters around each gate match
-# (for patterns that open with a broad character class and would otherwise be tried at
-# every position of a long text). Order matters only for overlaps: longer spans win.
+# (kind, pattern[, gate, near]). A rule runs only where its gate matches: a gate of plain
+# alternatives ("자료|제공") needs one of them in the text; a regex gate is searched in the
+# whole text, and with `near` > 0 the rule runs only within that many characters around
+# each gate match (for patterns that open with a broad character class and would otherwise
+# be tried at every position of a long text). Gate regexes open with a literal, so `re`
+# finds their candidates by a fast substring search (context before it goes in a
+# lookbehind); `needs:` names literals of which one must be in the text before the gate is
+# searched at all. Order matters only for overlaps: longer spans win.
 _RULES: list[tuple] = [
     # a photo caption that carries its own dateline, before the real dateline (wire copy)
     ("caption", rf"[(\[]\s*[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]]\s*{_NAMES}\s*{TITLE}\s*=[^\n]{{0,200}}?"
@@ -39,15 +43,15 @@ _RULES: list[tuple] = [
     ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]", '사진', 0),
     ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", '사진', 0),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", '(?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", 'needs:사진|제공 (?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
     ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]", '자료|제공|DB', 0),
     ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?", '촬영|사진|그래픽|제작', 0),
     # ▲ photo captions; several ▲ in one sentence are an enumeration in the body instead
     ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$", '▲', 0),
     ("caption", rf"(?:(?<=다\.)|(?<=[.!?]\s)|(?<=\n)|^)\s?▲[^\n▲]{{1,150}}?{_CAPTION_END}"
                 rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", '▲', 0),
-    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", '\\d{4}\\.\\d{1,2}\\.\\d{1,2}', 120),
-    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", '\\d{4}\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 40),
+    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", '\\.\\d{1,2}\\.\\d{1,2}', 124),
+    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", '\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 44),
     ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", '이미지|확대', 0),
     # bylines with an e-mail (unambiguous anywhere)
     ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]", '기자|특파원|위원|통신원', 0),
@@ -68,24 +72,28 @@ _RULES: list[tuple] = [
     ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?", '이 기사는', 0),
     ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", '※|콘텐츠 사용', 0),
     ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
-                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", '기사문의|제보는|제보를|카카오톡', 40),
-    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", '\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:', 0),
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", 'needs:기사문의|제보는|제보를|카카오톡 기사문의|제보는|제보를|카카오톡', 40),
+    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
     # broadcast markers, sign-offs and credits
     ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】", '앵커|기자|리포트|인터뷰', 0),
-    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", '(?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
+    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", 'needs:입니다 (?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
     ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}", '기자|편집|그래픽|CG|제작', 0),
 ]
-def _gate(spec: str | None, near: int) -> re.Pattern[str] | tuple[str, ...] | None:
-    """Literal alternatives ("자료|제공") are checked with `in` (windowed gates and anything
-    else are regexes)."""
+def _gate(spec: str | None, near: int) -> tuple[tuple[str, ...] | None, re.Pattern[str] | tuple[str, ...] | None]:
+    """(literals one of which must be in the text, gate): literal alternatives ("자료|제공")
+    are checked with `in`; windowed gates and anything else are regexes."""
     if spec is None:
-        return None
+        return None, None
+    needs = None
+    if spec.startswith("needs:"):
+        literals, spec = spec.removeprefix("needs:").split(" ", 1)
+        needs = tuple(literals.split("|"))
     if near == 0 and not re.search(r"[\\.^$*+?{}()\[\]]", spec.replace("[", "")) and "\\" not in spec:
-        return tuple(spec.split("|"))
-    return re.compile(spec)
+        return needs, tuple(spec.split("|"))
+    return needs, re.compile(spec)
 
 
-_COMPILED = [(r[0], re.compile(r[1]), _gate(r[2] if len(r) > 2 else None, r[3] if len(r) > 3 else 0),
+_COMPILED = [(r[0], re.compile(r[1]), *_gate(r[2] if len(r) > 2 else None, r[3] if len(r) > 3 else 0),
               r[3] if len(r) > 3 else 0) for r in _RULES]
 
 # bylines without an e-mail are boilerplate only as a whole line at the head or tail
@@ -111,7 +119,9 @@ class Boilerplate:
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Non-overlapping boilerplate spans of `text`, in order, with the facts they state."""
     spans: list[Boilerplate] = []
-    for kind, rx, gate, near in _COMPILED:
+    for kind, rx, needs, gate, near in _COMPILED:
+        if needs and not any(map(text.__contains__, needs)):
+            continue
         for m in _matches(text, rx, gate, near):
             if m.end() > m.start() and text[m.start():m.end()].strip():
                 spans.append(Boilerplate(m.start(), m.end(), kind))

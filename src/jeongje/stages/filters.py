@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
+
+import numpy as np
 
 from ..record import Document, Drop
 from ..stage import Stage, register
 
-_SYLLABLES = re.compile("[\uac00-\ud7a3]+")
-_JAMO = re.compile("[\u3131-\u318e\u1100-\u11ff]+")
-_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+")
-# letters of other scripts: Latin (with accents), Greek, Cyrillic, Hebrew, Arabic, Indic,
-# Thai, kana
-_OTHER = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u04ff\u0590-\u06ff\u0900-\u0e7f"
-                    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")
+# script of every BMP code point: 0 none, 1 Hangul syllable, 2 Hangul jamo, 3 Han, 4 other
+# letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, kana); code
+# points beyond the BMP count as none
+_SCRIPT_RANGES = {
+    1: [(0xAC00, 0xD7A3)],
+    2: [(0x3131, 0x318E), (0x1100, 0x11FF)],
+    3: [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF)],
+    4: [(0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x370, 0x4FF), (0x590, 0x6FF), (0x900, 0xE7F),
+        (0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F)],
+}
+_SCRIPT = np.zeros(0x10001, dtype=np.uint8)
+for _script, _ranges in _SCRIPT_RANGES.items():
+    for _lo, _hi in _ranges:
+        _SCRIPT[_lo:_hi + 1] = _script
 JAMO_PER_SYLLABLE = 2.5  # a syllable block is written with two or three jamo
-
-
-def _count(rx: re.Pattern[str], text: str) -> int:
-    return sum(map(len, rx.findall(text)))
 
 
 def script_counts(text: str) -> tuple[int, int, int]:
@@ -29,8 +33,10 @@ def script_counts(text: str) -> tuple[int, int, int]:
     Hangul is counted in jamo, the letters a syllable block is written with (about 2.5 per
     syllable), so that 한국어 weighs like the Latin letters of an English term mixed into
     it ("Next.js App Router로 migration 후기" is Korean)."""
-    hangul = round(JAMO_PER_SYLLABLE * _count(_SYLLABLES, text)) + _count(_JAMO, text)
-    return hangul, _count(_HAN, text), _count(_OTHER, text)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(_SCRIPT[np.minimum(points, 0x10000)], minlength=5)
+    syllables, jamo, han, other = (int(c) for c in counts[1:5])
+    return round(JAMO_PER_SYLLABLE * syllables) + jamo, han, other
 
 
 SAMPLE_CHARS = 6000
