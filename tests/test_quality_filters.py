@@ -291,10 +291,10 @@ def test_repeated_bigram_shortcut_never_changes_a_decision(words):
 
     text = " ".join(words)
     fast = quality.RepetitionFilter().process(Document("d", text, Source("t", line=1)))
-    original = quality._repeated_bigram_chars
-    quality._repeated_bigram_chars = lambda bigrams: 10**12  # never skip
+    original = quality._repeated_chars
+    quality._repeated_chars = lambda counts: 10**12  # never skip
     try:
         slow = quality.RepetitionFilter().process(Document("d", text, Source("t", line=1)))
     finally:
-        quality._repeated_bigram_chars = original
+        quality._repeated_chars = original
     assert fast == slow

@@ -11,6 +11,7 @@ measurements use `str` methods, regexes and `collections.Counter`: no per-charac
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -57,20 +58,24 @@ def _ngrams(words: list[str], n: int) -> zip:
     return zip(*(words[i:] for i in range(n)), strict=False)  # n-grams: shorter tails end it
 
 
-def _repeated_bigram_chars(bigrams: Counter[tuple[str, ...]]) -> int:
-    """An upper bound on the characters of words inside 2-grams that occur at least twice
+def _repeated_chars(counts: Counter[tuple[str, ...]]) -> int:
+    """An upper bound on the characters of words inside n-grams that occur at least twice
     (every occurrence counted in full, overlaps included)."""
-    return sum(c * (len(g[0]) + len(g[1])) for g, c in bigrams.items() if c > 1)
+    if next(iter(counts), ("", "")).__len__() == 2:
+        return sum(c * (len(a) + len(b)) for (a, b), c in counts.items() if c > 1)
+    return sum(c * sum(map(len, g)) for g, c in counts.items() if c > 1)
 
 
-def dup_ngram_chars(words: list[str], n: int) -> int:
+def dup_ngram_chars(words: list[str], n: int, counts: Counter[tuple[str, ...]] | None = None) -> int:
     """Characters in repeated n-grams, as Gopher's find_all_duplicate counts them (a seen
     n-gram adds its characters and jumps n words ahead). N-grams occurring once never matter
-    to that scan, so documents without any repeated n-gram skip it."""
+    to that scan, so documents without any repeated n-gram skip it. `counts`: the n-gram
+    counts, when the caller has them."""
     grams = list(_ngrams(words, n))
-    if len(set(grams)) == len(grams):
-        return 0
-    counts = Counter(grams)
+    if counts is None:
+        if len(set(grams)) == len(grams):
+            return 0
+        counts = Counter(grams)
     seen: set[tuple[str, ...]] = set()
     chars = idx = 0
     for pos, gram in enumerate(grams):
@@ -142,10 +147,13 @@ class RepetitionFilter(Stage):
         # n-grams are not counted at all (most documents stop at the 2-grams).
         top, unique_from = len(words), len(words) + 1  # no n-gram repeats for n >= unique_from
         bigrams: Counter[tuple[str, ...]] | None = None
+        longest = heapq.nlargest(max(self.top_ngrams, default=0), map(len, words))
         for n, limit in sorted(self.top_ngrams.items()):
             if top < self.top_ngram_min_count:
                 break
             if limit and len(words) >= n:
+                if n > 2 and top * sum(longest[:n]) / size <= limit:
+                    continue  # even the n longest words, `top` times, stay within the limit
                 counts = Counter(_ngrams(words, n))
                 if n == 2:
                     bigrams = counts
@@ -159,20 +167,27 @@ class RepetitionFilter(Stage):
                 share = top * sum(map(len, gram)) / size
                 if share > limit:
                     return Drop("top_ngram", {"value": _r(share), "threshold": limit, "n": n})
-        active = [t for n, t in self.dup_ngrams.items() if t and n >= 2]
-        if bigrams is not None and active and len(active) == sum(1 for t in self.dup_ngrams.values() if t):
-            # Every word of a repeated n-gram (n >= 2) sits in an occurrence of a repeated
-            # 2-gram, so the characters of those occurrences bound every dup_ngram share:
-            # below the smallest threshold no n can fire and the scans are skipped (an exact
-            # shortcut, not a heuristic).
-            if _repeated_bigram_chars(bigrams) / size <= min(active):
+        active = {n: t for n, t in self.dup_ngrams.items() if t}
+        known: dict[int, Counter[tuple[str, ...]]] = {}
+        if active and min(active) >= 2 and bigrams is not None:
+            # Every word of a repeated n-gram sits in an occurrence of a repeated m-gram for
+            # each m <= n, so the characters of those occurrences bound every dup_ngram share
+            # with n >= m: below the smallest threshold no n can fire and the scans are
+            # skipped (an exact shortcut, not a heuristic). The 2-grams are counted already;
+            # the shortest dup_ngram n-grams give a tighter bound for the documents left.
+            if _repeated_chars(bigrams) / size <= min(active.values()):
                 return None
+            first = min(active)
+            if first < unique_from:
+                known[first] = Counter(_ngrams(words, first))
+                if _repeated_chars(known[first]) / size <= min(active.values()):
+                    return None
         for n, limit in sorted(self.dup_ngrams.items()):
             if n >= unique_from:
                 break
             if not limit:
                 continue
-            chars = dup_ngram_chars(words, n)
+            chars = dup_ngram_chars(words, n, known.get(n))
             if not chars:
                 break  # no repeated n-gram means no repeated longer n-gram either
             if chars / size > limit:
