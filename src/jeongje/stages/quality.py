@@ -11,12 +11,15 @@ measurements use `str` methods, regexes and `collections.Counter`: no per-charac
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import numpy as np
 
 from ..record import Document, Drop
 from ..stage import Stage, register
@@ -217,7 +220,59 @@ class RepetitionFilter(Stage):
 # Hangul and Hanja count as alphabetic, as Gopher's `str.isalpha` test does.
 _SYMBOL_WORD = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
 _NON_ALPHA_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|[\d_])+(?!\S)")
-_ELLIPSIS = re.compile(r"\.\.\.|…")
+
+
+@functools.cache
+def _char_classes() -> np.ndarray:
+    """The class of every BMP code point for the word rules, as `re` sees it: 0 whitespace
+    (`\\s`), 1 letter (`\\w` but not `\\d` or `_`), 2 digit or `_`, 3 anything else."""
+    table = np.full(0x10001, 3, dtype=np.uint8)  # [0x10000]: beyond the BMP (counted apart)
+    for point in range(0x10000):
+        ch = chr(point)
+        if ch.isspace():
+            table[point] = 0
+        elif ch == "_" or ch.isdecimal():
+            table[point] = 2
+        elif ch.isalnum():
+            table[point] = 1
+    return table
+
+
+def word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
+    """(symbol words, characters in them, words without a letter) of each text's whitespace
+    words: what `_SYMBOL_WORD` and `_NON_ALPHA_WORD` find, counted for a whole batch of texts
+    at once over code points in numpy (the regexes, whose lookbehind is tried at every
+    position, run only for the rare text with characters beyond the BMP)."""
+    if not texts:
+        return []
+    # one array for the batch: the "\n" between texts keeps words from spanning two
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _char_classes()[np.minimum(points, 0x10000)]
+    solid = classes != 0
+    edge = np.zeros(solid.size + 1, dtype=bool)  # solid[i] != solid[i - 1]
+    edge[1:-1] = solid[1:] != solid[:-1]
+    edge[0], edge[-1] = solid[:1].any(), solid[-1:].any()
+    bounds = np.flatnonzero(edge)
+    starts, ends = bounds[0::2], bounds[1::2]
+    letters = np.concatenate(([0], np.cumsum(classes == 1)))
+    word_chars = np.concatenate(([0], np.cumsum((classes == 1) | (classes == 2))))
+    letters = letters[ends] - letters[starts]
+    word_chars = word_chars[ends] - word_chars[starts]
+    sizes = np.array([len(t) + 1 for t in texts])
+    offsets = np.cumsum(sizes) - sizes
+    doc = np.searchsorted(offsets, starts, side="right") - 1
+    symbol = word_chars == 0
+    n_symbols = np.bincount(doc[symbol], minlength=len(texts)).tolist()
+    symbol_chars = np.bincount(doc[symbol], weights=(ends - starts)[symbol], minlength=len(texts)).tolist()
+    non_alpha = np.bincount(doc[letters == 0], minlength=len(texts)).tolist()
+    out = [(n_symbols[i], int(symbol_chars[i]), non_alpha[i]) for i in range(len(texts))]
+    beyond = np.flatnonzero(points > 0xFFFF)
+    for i in set((np.searchsorted(offsets, beyond, side="right") - 1).tolist()):
+        symbols = _SYMBOL_WORD.findall(texts[i])
+        out[i] = len(symbols), sum(map(len, symbols)), len(_NON_ALPHA_WORD.findall(texts[i]))
+    return out
+
+
 # A line "ends like a sentence" (FineWeb's line punctuation rule) when it ends in a sentence
 # mark or closing quote/bracket, or, as Korean web text often drops the full stop, in a
 # sentence-final ending (다 요 죠 까, the 개조식 음/함/임) or a ㅋ/ㅎ/ㅠ/ㅜ/~/^^ run. A line
@@ -302,27 +357,33 @@ class QualityFilter(Stage):
         self._stop_re = _stopword_re(self.stopwords)
 
     def process(self, doc: Document) -> Drop | None:
-        text = doc.text
+        return self._decide(doc.text, word_classes([doc.text])[0])
+
+    def process_batch(self, docs: list[Document]) -> list[Drop | None]:
+        texts = [d.text for d in docs]
+        return [self._decide(t, c) for t, c in zip(texts, word_classes(texts), strict=True)]
+
+    def _decide(self, text: str, classes: tuple[int, int, int]) -> Drop | None:
         words = text.split()
         n_words = len(words)
-        symbols = _SYMBOL_WORD.findall(text)
-        n_real = n_words - len(symbols)
+        n_symbols, symbol_chars, n_non_alpha = classes
+        n_real = n_words - n_symbols
         if n_real < self.min_words:
             return Drop("too_few_words", {"value": n_real, "threshold": self.min_words})
         if n_real == 0:
             return None  # min_words 0 and nothing but symbols: no rule below applies
-        mean = (sum(map(len, words)) - sum(map(len, symbols))) / n_real
+        mean = (sum(map(len, words)) - symbol_chars) / n_real
         if self.min_avg_word_length and mean < self.min_avg_word_length:
             return Drop("word_length", {"value": _r(mean), "threshold": self.min_avg_word_length})
         if self.max_avg_word_length and mean > self.max_avg_word_length:
             return Drop("word_length", {"value": _r(mean), "threshold": self.max_avg_word_length})
         if self.max_symbol_word_ratio:
-            for sym, count in (("#", text.count("#")), ("…", len(_ELLIPSIS.findall(text)))):
+            for sym, count in (("#", text.count("#")), ("…", text.count("...") + text.count("…"))):
                 if count / n_words > self.max_symbol_word_ratio:
                     return Drop("symbol_ratio", {"value": _r(count / n_words),
                                                  "threshold": self.max_symbol_word_ratio,
                                                  "symbol": sym})
-        alpha = 1 - len(_NON_ALPHA_WORD.findall(text)) / n_words
+        alpha = 1 - n_non_alpha / n_words
         if self.min_alpha_words_ratio and alpha < self.min_alpha_words_ratio:
             return Drop("non_alpha_words", {"value": _r(alpha),
                                             "threshold": self.min_alpha_words_ratio})
