@@ -161,16 +161,41 @@ def match_registry(registry: list[RegistryEntry], metadata: dict[str, Any], name
         value = metadata.get(f)
         if isinstance(value, str) and "//" in value:
             hosts.add((urlsplit(value).hostname or "").lower())
+    by_name, by_domain = _index(registry)
+    found = {i for n in names for i in by_name.get(n, ())}
+    for host in hosts:  # the host and each parent domain (subdomains count)
+        parts = host.split(".")
+        for k in range(len(parts)):
+            found.update(by_domain.get(".".join(parts[k:]), ()))
+    if not found:
+        return None
     doc_date = _date(next((metadata[f] for f in date_fields if metadata.get(f)), None))
-    for entry in registry:
-        keys = {_norm(entry.name), *(_norm(a) for a in entry.aliases)}
-        by_host = any(h == d or h.endswith("." + d) for h in hosts for d in entry.domains)
-        if not (names & keys or by_host):
-            continue
+    for i in sorted(found):
+        entry = registry[i]
         if use_since and entry.since and doc_date and doc_date < entry.since:
             continue
         return entry
     return None
+
+
+_INDEXES: dict[int, tuple[list[RegistryEntry], Any]] = {}
+
+
+def _index(registry: list[RegistryEntry]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Positions of the registry's entries by normalised name/alias and by domain (built
+    once per registry list: a stage and `jeongje optout` each keep theirs)."""
+    cached = _INDEXES.get(id(registry))
+    if cached is not None and cached[0] is registry:
+        return cached[1]
+    by_name: dict[str, list[int]] = {}
+    by_domain: dict[str, list[int]] = {}
+    for i, entry in enumerate(registry):
+        for key in {_norm(entry.name), *(_norm(a) for a in entry.aliases)}:
+            by_name.setdefault(key, []).append(i)
+        for domain in set(entry.domains):
+            by_domain.setdefault(domain, []).append(i)
+    _INDEXES[id(registry)] = (registry, (by_name, by_domain))
+    return by_name, by_domain
 
 
 def _strongest(notices: list[Notice], klass: str) -> Notice:
