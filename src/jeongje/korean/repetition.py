@@ -28,6 +28,8 @@ def find_repeats(text: str, min_sentences: int = 2, min_chars: int = 60,
     keys = [text[s:e] for s, e in spans]
     ids: dict[str, int] = {}
     seq = [ids.setdefault(k, len(ids)) for k in keys]
+    if len(ids) == len(seq):
+        return []  # no unit occurs twice, so no block can
     alive = list(range(len(seq)))  # indices into spans of units not yet deleted
     removed: list[tuple[int, int, int, int]] = []
     changed = True

@@ -15,14 +15,13 @@ _UNIT = re.compile(r"[^\n.!?…]*(?:(?:(?<=\d)\.(?=\d)[^\n.!?…]*)*)(?:[.!?…]
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank unit, in order; whitespace between units is excluded."""
     spans = []
+    end = len(text)
     for m in _UNIT.finditer(text):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-        if m.end() == len(text):
+        unit = m.group()
+        stripped = unit.strip()
+        if stripped:
+            s = m.start() + len(unit) - len(unit.lstrip())
+            spans.append((s, s + len(stripped)))
+        if m.end() == end:
             break
     return spans
