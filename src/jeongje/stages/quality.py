@@ -238,11 +238,17 @@ def _char_classes() -> np.ndarray:
     return table
 
 
+_BATCH_CHARS = 1 << 20
+
+
 def word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
     """(symbol words, characters in them, words without a letter) of each text's whitespace
     words: what `_SYMBOL_WORD` and `_NON_ALPHA_WORD` find, counted for a whole batch of texts
     at once over code points in numpy (the regexes, whose lookbehind is tried at every
     position, run only for the rare text with characters beyond the BMP)."""
+    if sum(map(len, texts)) > _BATCH_CHARS and len(texts) > 1:  # bounded arrays
+        half = len(texts) // 2
+        return word_classes(texts[:half]) + word_classes(texts[half:])
     if not texts:
         return []
     # one array for the batch: the "\n" between texts keeps words from spanning two
