@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ahocorasick_rs
+
 EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 NAME = r"(?!선임|수석|인턴|객원|전문|사진|취재)[가-힣]{2,4}"
 TITLE = r"(?:선임기자|수석기자|인턴기자|객원기자|전문기자|사진기자|취재기자|기자|특파원|논설위원|편집위원|통신원)"
@@ -22,79 +24,68 @@ _NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
 _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.]{0,3}\.?|\s?ⓒ\s?[가-힣A-Za-z]{2,10}(?=\s|$)|\]"
                 rf"|\s\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL})")
 
-# (kind, pattern[, gate, near]). A rule runs only where its gate matches: a gate of plain
-# alternatives ("자료|제공") needs one of them in the text; a regex gate is searched in the
-# whole text, and with `near` > 0 the rule runs only within that many characters around
-# each gate match (for patterns that open with a broad character class and would otherwise
-# be tried at every position of a long text). Gate regexes open with a literal, so `re`
-# finds their candidates by a fast substring search (context before it goes in a
-# lookbehind); `needs:` names literals of which one must be in the text before the gate is
-# searched at all. Order matters only for overlaps: longer spans win.
+# (kind, pattern, needs, gate, near). `needs`: groups of literals; a rule runs only on a
+# text holding at least one literal of every group (literals every match contains, so the
+# check never changes a result). All rules' literals are found in one Aho-Corasick pass
+# over the text. `gate`: a regex searched in the whole text; with `near` > 0 the rule runs
+# only within that many characters around each gate match (for patterns that open with a
+# broad character class and would otherwise be tried at every position of a long text).
+# Gate regexes open with a literal, so `re` finds their candidates by a fast substring
+# search (context before it goes in a lookbehind). Order matters only for overlaps: longer
+# spans win.
 _RULES: list[tuple] = [
     # a photo caption that carries its own dateline, before the real dateline (wire copy)
     ("caption", rf"[(\[]\s*[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]]\s*{_NAMES}\s*{TITLE}\s*=[^\n]{{0,200}}?"
-                rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)", '@', 0),
+                rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)", (("@",), ("=",)), None, 0),
     # (서울=한빛뉴스) 김민준 기자 =   [부산=새누리통신] 이서연 기자 =   (제네바[스위스]=…) … 특파원 =
-    ("dateline", rf"[(\[（]\s*(?!사진)[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]）]\s*(?:{_NAMES}\s*{TITLE}\s*)?=\s?", '=', 0),
+    ("dateline", rf"[(\[（]\s*(?!사진)[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]）]\s*(?:{_NAMES}\s*{TITLE}\s*)?=\s?", (("=",),), None, 0),
     # 대전=정하람 기자 (own line)
-    ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$", '=', 0),
+    ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$", (("=",),), None, 0),
     # captions and photo credits
-    ("caption", r"(?:(?<=\s)|(?<=다\.)|^)사진\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", '사진', 0),
-    ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]", '사진', 0),
-    ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", '사진', 0),
+    ("caption", r"(?:(?<=\s)|(?<=다\.)|^)사진\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", (("사진",), ("=",)), None, 0),
+    ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]", (("사진",), ("=",)), None, 0),
+    ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", (("사진",), ("=",), ("/",)), None, 0),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", 'needs:사진|제공 (?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
-    ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]", '자료|제공|DB', 0),
-    ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?", '촬영|사진|그래픽|제작', 0),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("사진", "제공"), ("]",)), '(?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
+    ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]", (("자료", "제공", "DB"), ("]",)), None, 0),
+    ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?", (("[촬영", "[사진", "[그래픽", "제작]"),), None, 0),
     # ▲ photo captions; several ▲ in one sentence are an enumeration in the body instead
-    ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$", '▲', 0),
+    ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$", (("▲",),), None, 0),
     ("caption", rf"(?:(?<=다\.)|(?<=[.!?]\s)|(?<=\n)|^)\s?▲[^\n▲]{{1,150}}?{_CAPTION_END}"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", '▲', 0),
-    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", '\\.\\d{1,2}\\.\\d{1,2}', 124),
-    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", '\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 44),
-    ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", '이미지|확대', 0),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("▲",),), None, 0),
+    ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", (("있다.", "모습."), ("/", "@")), '\\.\\d{1,2}\\.\\d{1,2}', 124),
+    ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", (("/", "@"),), '\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 44),
+    ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", (("확대", "보기"),), None, 0),
     # bylines with an e-mail (unambiguous anywhere)
-    ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]", '기자|특파원|위원|통신원', 0),
-    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", '@', 80),
-    ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}", '@', 60),
-    ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]", '@', 60),
-    ("byline", rf"글\s?=\s?{NAME}\s?{TITLE}(?:\s*/\s*사진\s?=\s?{NAME}\s?{TITLE})?", '글', 0),
-    ("byline", rf"(?m)^[ \t]*\[{DESK}\][ \t]*$", '[', 0),
+    ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]", (("기자", "특파원", "위원", "통신원"), ("]",)), None, 0),
+    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", (("@",),), '@', 80),
+    ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}", (("@",),), '@', 60),
+    ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]", (("@",),), '@', 60),
+    ("byline", rf"글\s?=\s?{NAME}\s?{TITLE}(?:\s*/\s*사진\s?=\s?{NAME}\s?{TITLE})?", (("글",), ("=",)), None, 0),
+    ("byline", rf"(?m)^[ \t]*\[{DESK}\][ \t]*$", (("부]", "팀]", "국]", "실]", "터]", "디지털뉴스"),), None, 0),
     # promos, related-article blocks, app/subscription prompts
-    ("promo", r"▶\s?관련\s?기사\s?◀|★\s?관련\s?기사|\[(?:관련\s?기사|관련\s?뉴스|J-Hot|핫클릭|많이 본 뉴스|인기\s?기사|[가-힣A-Za-z]{1,12}\s?화제의\s?뉴스)\]", '관련|J-Hot|핫클릭|많이 본|인기|화제', 0),
-    ("promo", r"(?m)^[ \t]*[▶☞▷►][^\n]{0,100}$", '▶|☞|▷|►', 0),
-    ("promo", r"[▶☞▷►]\s?[^▶☞▷►\n<\[]{0,60}?(?:구독|바로\s?가기|앱|다운|받아\s?보세요|보세요|클릭|채널|팔로우|네이버|카카오|기사\s?보기|페이스북|유튜브|인스타그램|트위터|팟캐스트|공식|홈페이지|{EMAIL})[^▶☞▷►\n<\[]{0,20}?(?=[▶☞▷►<\[ⓒ©]|Copyright|\s\d{4}\.|$|\n)".replace("{EMAIL}", EMAIL), '▶|☞|▷|►', 0),
+    ("promo", r"▶\s?관련\s?기사\s?◀|★\s?관련\s?기사|\[(?:관련\s?기사|관련\s?뉴스|J-Hot|핫클릭|많이 본 뉴스|인기\s?기사|[가-힣A-Za-z]{1,12}\s?화제의\s?뉴스)\]", (("관련", "J-Hot", "핫클릭", "많이 본", "인기", "화제"), ("◀", "★", "]")), None, 0),
+    ("promo", r"(?m)^[ \t]*[▶☞▷►][^\n]{0,100}$", (("▶", "☞", "▷", "►"),), None, 0),
+    ("promo", r"[▶☞▷►]\s?[^▶☞▷►\n<\[]{0,60}?(?:구독|바로\s?가기|앱|다운|받아\s?보세요|보세요|클릭|채널|팔로우|네이버|카카오|기사\s?보기|페이스북|유튜브|인스타그램|트위터|팟캐스트|공식|홈페이지|{EMAIL})[^▶☞▷►\n<\[]{0,20}?(?=[▶☞▷►<\[ⓒ©]|Copyright|\s\d{4}\.|$|\n)".replace("{EMAIL}", EMAIL), (("▶", "☞", "▷", "►"),), None, 0),
     ("promo", r"기자\s?구독\s?후\s?기사\s?보기|구독\s?없이\s?계속\s?보기|이 기사는 언론사에서 [^\n.]{1,20} 섹션으로 분류했습니다\.|"
               r"기사 추천은 [^\n.]{1,30}참여할 수 있습니다\.|자동요약 기사 제목과 주요 문장을 기반으로 자동요약한 결과입니다\.|"
-              r"읽어주기 기능은 [^\n.]{1,40}사용하실 수 있습니다\.|이 포스팅은 쿠팡 파트너스 활동의 일환으로[^\n]{0,60}?제공받습니다\.", '구독|섹션|추천|자동요약|읽어주기|쿠팡', 0),
+              r"읽어주기 기능은 [^\n.]{1,40}사용하실 수 있습니다\.|이 포스팅은 쿠팡 파트너스 활동의 일환으로[^\n]{0,60}?제공받습니다\.", (("구독", "섹션으로 분류했습니다.", "기사 추천은", "자동요약한 결과입니다.", "읽어주기 기능은", "쿠팡 파트너스"),), None, 0),
     ("promo", r"\[(?:정기\s?구독|구독\s?신청|기사\s?제보[^\]\n]{0,40}|[가-힣A-Za-z]{2,12}\s?(?:매거진|비즈니스|구독))\]|"
-              r"\[[^\[\]\n]{0,40}제\s?\d+\s?호[^\[\]\n]{0,40}기사입니다\.\]", '구독|제보|매거진|비즈니스|호', 0),
-    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?", '이 기사는', 0),
-    ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", '※|콘텐츠 사용', 0),
+              r"\[[^\[\]\n]{0,40}제\s?\d+\s?호[^\[\]\n]{0,40}기사입니다\.\]", (("구독", "제보", "매거진", "비즈니스", "기사입니다.]"), ("]",)), None, 0),
+    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?", (("이 기사는",),), None, 0),
+    ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", (("※", "콘텐츠 사용과 관련해"),), None, 0),
     ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
-                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", 'needs:기사문의|제보는|제보를|카카오톡 기사문의|제보는|제보를|카카오톡', 40),
-    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", (("기사문의", "제보는", "제보를", "카카오톡"),), '기사문의|제보는|제보를|카카오톡', 40),
+    ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ((":",),), ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
     # broadcast markers, sign-offs and credits
-    ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】", '앵커|기자|리포트|인터뷰', 0),
-    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", 'needs:입니다 (?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
-    ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}", '기자|편집|그래픽|CG|제작', 0),
+    ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】", (("앵커", "기자", "리포트", "인터뷰"), (">", "]", "】")), None, 0),
+    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", (("입니다.",), ("뉴스", "지금까지")), '(?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
+    ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}", (("기자", "편집", "그래픽", "CG", "제작"), (":", "ㅣ", "|")), None, 0),
 ]
-def _gate(spec: str | None, near: int) -> tuple[tuple[str, ...] | None, re.Pattern[str] | tuple[str, ...] | None]:
-    """(literals one of which must be in the text, gate): literal alternatives ("자료|제공")
-    are checked with `in`; windowed gates and anything else are regexes."""
-    if spec is None:
-        return None, None
-    needs = None
-    if spec.startswith("needs:"):
-        literals, spec = spec.removeprefix("needs:").split(" ", 1)
-        needs = tuple(literals.split("|"))
-    if near == 0 and not re.search(r"[\\.^$*+?{}()\[\]]", spec.replace("[", "")) and "\\" not in spec:
-        return needs, tuple(spec.split("|"))
-    return needs, re.compile(spec)
-
-
-_COMPILED = [(r[0], re.compile(r[1]), *_gate(r[2] if len(r) > 2 else None, r[3] if len(r) > 3 else 0),
-              r[3] if len(r) > 3 else 0) for r in _RULES]
+_COMPILED = [(kind, re.compile(pattern), needs, re.compile(gate) if gate else None, near)
+             for kind, pattern, needs, gate, near in _RULES]
+_LITERALS = ahocorasick_rs.AhoCorasick(sorted({lit for r in _RULES for group in r[2] for lit in group}),
+                                       implementation=ahocorasick_rs.Implementation.DFA)
 
 # bylines without an e-mail are boilerplate only as a whole line at the head or tail
 _LINE_BYLINE = re.compile(
@@ -119,8 +110,9 @@ class Boilerplate:
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Non-overlapping boilerplate spans of `text`, in order, with the facts they state."""
     spans: list[Boilerplate] = []
+    present = set(_LITERALS.find_matches_as_strings(text, overlapping=True))
     for kind, rx, needs, gate, near in _COMPILED:
-        if needs and not any(map(text.__contains__, needs)):
+        if any(present.isdisjoint(group) for group in needs):
             continue
         for m in _matches(text, rx, gate, near):
             if m.end() > m.start() and text[m.start():m.end()].strip():
@@ -134,12 +126,10 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     return spans
 
 
-def _matches(text: str, rx: re.Pattern[str], gate: re.Pattern[str] | tuple[str, ...] | None,
+def _matches(text: str, rx: re.Pattern[str], gate: re.Pattern[str] | None,
              near: int) -> list[re.Match[str]]:
     if gate is None:
         return list(rx.finditer(text))
-    if isinstance(gate, tuple):
-        return list(rx.finditer(text)) if any(map(text.__contains__, gate)) else []
     if near == 0:
         return list(rx.finditer(text)) if gate.search(text) else []
     windows: list[list[int]] = []
