@@ -150,13 +150,16 @@ class RepetitionFilter(Stage):
         # n-grams are not counted at all (most documents stop at the 2-grams).
         top, unique_from = len(words), len(words) + 1  # no n-gram repeats for n >= unique_from
         bigrams: Counter[tuple[str, ...]] | None = None
-        longest = heapq.nlargest(max(self.top_ngrams, default=0), map(len, words))
+        longest: list[int] | None = None  # word lengths, longest first, when needed
         for n, limit in sorted(self.top_ngrams.items()):
             if top < self.top_ngram_min_count:
                 break
             if limit and len(words) >= n:
-                if n > 2 and top * sum(longest[:n]) / size <= limit:
-                    continue  # even the n longest words, `top` times, stay within the limit
+                if n > 2:
+                    if longest is None:
+                        longest = heapq.nlargest(max(self.top_ngrams), map(len, words))
+                    if top * sum(longest[:n]) / size <= limit:
+                        continue  # even the n longest words, `top` times, stay within the limit
                 counts = Counter(_ngrams(words, n))
                 if n == 2:
                     bigrams = counts
