@@ -84,6 +84,10 @@ _RULES: list[tuple] = [
 ]
 _COMPILED = [(kind, re.compile(pattern), needs, re.compile(gate) if gate else None, near)
              for kind, pattern, needs, gate, near in _RULES]
+_BY_LITERAL: dict[str, list[int]] = {}  # literal -> rules whose first group holds it
+for _i, _rule in enumerate(_RULES):
+    for _lit in _rule[2][0]:
+        _BY_LITERAL.setdefault(_lit, []).append(_i)
 _LITERALS = ahocorasick_rs.AhoCorasick(sorted({lit for r in _RULES for group in r[2] for lit in group}),
                                        implementation=ahocorasick_rs.Implementation.DFA)
 
@@ -111,8 +115,10 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     """Non-overlapping boilerplate spans of `text`, in order, with the facts they state."""
     spans: list[Boilerplate] = []
     present = set(_LITERALS.find_matches_as_strings(text, overlapping=True))
-    for kind, rx, needs, gate, near in _COMPILED:
-        if any(present.isdisjoint(group) for group in needs):
+    candidates = {i for lit in present for i in _BY_LITERAL.get(lit, ())}
+    for i in sorted(candidates):
+        kind, rx, needs, gate, near = _COMPILED[i]
+        if len(needs) > 1 and any(present.isdisjoint(group) for group in needs[1:]):
             continue
         for m in _matches(text, rx, gate, near):
             if m.end() > m.start() and text[m.start():m.end()].strip():
