@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__
@@ -266,6 +265,8 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
 
     opted_out = read_optouts(job.out).num_rows  # kept at the run, removed by `jeongje optout` since
     ids = pq.ParquetDataset([str(p) for p in ledger_files]).read(columns=["id"]).column("id")
+    import pyarrow.compute as pc  # not at module level: worker processes never need it
+
     distinct = pc.count_distinct(ids).as_py() if len(ids) else 0
     problems = []
     if kept + dropped + quar != stats.records:

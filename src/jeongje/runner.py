@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from .errors import StageError
@@ -188,6 +186,8 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
     try:
         n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+        import pyarrow.dataset as pads  # only the reduce side needs it (it imports pandas)
+
         dataset = pads.dataset([str(p) for p in paths], format="parquet")
         if not n_rows:
             decisions: list[Decision] = []
@@ -229,6 +229,8 @@ def _shards_of(ids: list[str], shards: list[int], paths: list[Path]) -> dict[str
         return {}
     wanted = pa.array(ids, pa.string())
     found: dict[str, int] = {}
+    import pyarrow.compute as pc  # not at module level: worker processes never need it
+
     for i, p in zip(shards, paths, strict=True):
         present = pq.read_table(p, columns=["id"]).column("id")
         for doc_id in wanted.filter(pc.is_in(wanted, value_set=present)).to_pylist():
