@@ -90,10 +90,10 @@ def find_notices(text: str) -> list[Notice]:
         found = _notice_at(text, m.start(), m.end())
         if found:
             spans.append(found)
-    for m in _RIGHTS_RESERVED.finditer(text):
+    for m in _RIGHTS_RESERVED.finditer(text) if "ights" in text else ():
         if not any(s <= m.start() < e for s, e, _ in spans):
             spans.append((*_wrap(text, m.start(), m.end()), REPRODUCTION))
-    for m in _SIGNATURE.finditer(text):
+    for m in _SIGNATURE.finditer(text) if _has_mark(text) else ():
         line_start = text.rfind("\n", 0, m.start()) + 1
         taken = any(s <= m.start() < e for s, e, _ in spans)
         if not taken and not _KOREAN_SENTENCE_END.search(m.group()) and not _LICENCE.search(
@@ -104,6 +104,13 @@ def find_notices(text: str) -> list[Notice]:
     spans.extend(_licences(text, spans))
     merged = _merge(sorted(spans), text)
     return [Notice(s, e, k, text[s:e], _publisher(text[s:e])) for s, e, k in merged]
+
+
+_MARK_LITERALS = ("ⓒ", "©", "Ⓒ", "(c)", "(C)", "Copyright", "저작권")  # one is in every MARK
+
+
+def _has_mark(text: str) -> bool:
+    return any(map(text.__contains__, _MARK_LITERALS))
 
 
 def document_class(notices: list[Notice]) -> str:
@@ -223,6 +230,8 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _licences(text: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     out = []
+    if "CC" not in text and "크리에이티브" not in text and "공공누리" not in text:
+        return out  # every _LICENCE match holds one of them
     for m in _LICENCE.finditer(text):
         if any(s <= m.start() < e for s, e, _ in taken):
             continue
