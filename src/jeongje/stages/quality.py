@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -61,29 +63,38 @@ def _ngrams(words: list[str], n: int) -> zip:
     return zip(*(words[i:] for i in range(n)), strict=False)  # n-grams: shorter tails end it
 
 
+_MORE_THAN_ONCE = (1).__lt__  # c -> 1 < c, called from C by map()
+
+
+def _repeated(counts: Counter[tuple[str, ...]]) -> Iterable[tuple[str, ...]]:
+    """The n-grams that occur at least twice, filtered in C (most occur once)."""
+    return itertools.compress(counts.keys(), map(_MORE_THAN_ONCE, counts.values()))
+
+
 def _repeated_chars(counts: Counter[tuple[str, ...]]) -> int:
     """An upper bound on the characters of words inside n-grams that occur at least twice
     (every occurrence counted in full, overlaps included)."""
-    if next(iter(counts), ("", "")).__len__() == 2:
-        return sum(c * (len(a) + len(b)) for (a, b), c in counts.items() if c > 1)
-    return sum(c * sum(map(len, g)) for g, c in counts.items() if c > 1)
+    return sum(counts[g] * sum(map(len, g)) for g in _repeated(counts))
 
 
 def dup_ngram_chars(words: list[str], n: int, counts: Counter[tuple[str, ...]] | None = None) -> int:
     """Characters in repeated n-grams, as Gopher's find_all_duplicate counts them (a seen
     n-gram adds its characters and jumps n words ahead). N-grams occurring once never matter
-    to that scan, so documents without any repeated n-gram skip it. `counts`: the n-gram
-    counts, when the caller has them."""
+    to that scan, so only the positions of repeated ones are visited (selected in C), and
+    documents without any repeated n-gram skip it. `counts`: the n-gram counts, when the
+    caller has them."""
     grams = list(_ngrams(words, n))
     if counts is None:
         if len(set(grams)) == len(grams):
             return 0
         counts = Counter(grams)
+    repeated = itertools.compress(range(len(grams)), map(_MORE_THAN_ONCE, map(counts.__getitem__, grams)))
     seen: set[tuple[str, ...]] = set()
     chars = idx = 0
-    for pos, gram in enumerate(grams):
-        if pos < idx or counts[gram] < 2:
+    for pos in repeated:
+        if pos < idx:
             continue
+        gram = grams[pos]
         if gram in seen:
             chars += sum(map(len, gram))
             idx = pos + n
