@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
+from .duck import connect
 from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
 
 _SPACE = re.compile(r"\s+")
@@ -39,6 +40,7 @@ class ExactDeduplicator(GlobalStage):
 
     keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
     date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
+    memory_limit: str = "4GB"  # DuckDB's, for the grouping by digest; it spills to disk past it
 
     def keys(self, doc: Document) -> dict[str, Any]:
         text = _SPACE.sub(" ", doc.text).strip()
@@ -46,23 +48,27 @@ class ExactDeduplicator(GlobalStage):
         return {"digest": digest, "length": len(doc.text), "date": document_date(doc, self.date_fields)}
 
     def decide(self, keys: Any) -> list[Decision]:
-        table = keys.to_table() if hasattr(keys, "to_table") else keys
+        # DuckDB groups the digests out of core; only the rows of digests held by two or
+        # more documents come back to Python (memory follows the duplicates, not the corpus)
+        con = connect(keys, self.memory_limit)
+        rows = con.execute("""
+            WITH d AS (SELECT digest FROM keys GROUP BY digest HAVING count(*) > 1)
+            SELECT k.digest, k.id, k.length, k.date FROM keys k SEMI JOIN d USING (digest)
+            ORDER BY k.digest, k.id""").fetchall()
         groups: dict[bytes, list[dict[str, Any]]] = {}
-        for row in table.to_pylist():
-            groups.setdefault(row["digest"], []).append(row)
+        for digest, doc_id, length, date in rows:
+            groups.setdefault(digest, []).append({"id": doc_id, "length": length, "date": date})
         decisions: list[Decision] = []
-        for digest, rows in groups.items():
-            if len(rows) < 2:
-                continue
-            rows.sort(key=self._order)
-            keeper = rows[0]["id"]
+        for digest, members in groups.items():
+            members.sort(key=self._order)
+            keeper = members[0]["id"]
             cluster = f"exact-{digest.hex()[:16]}"
             decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
-                                                        "dedup_cluster_size": len(rows)}))
-            for row in rows[1:]:
+                                                        "dedup_cluster_size": len(members)}))
+            for row in members[1:]:
                 decisions.append(Decision(row["id"], Drop("exact_duplicate", {
                     "duplicate_of": keeper, "similarity": 1.0, "cluster": cluster,
-                    "cluster_size": len(rows)})))
+                    "cluster_size": len(members)})))
         return decisions
 
     def _order(self, row: dict[str, Any]) -> tuple[Any, ...]:
