@@ -147,15 +147,22 @@ def ledger_clusters(out: Path) -> tuple[list[str], dict[str, str]]:
     return removed, {x: find(x) for x in list(parent)}
 
 
-def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType) -> dict[str, Any]:
+def _stage_spec(stage: str, memory_limit: str | None) -> str:
+    if memory_limit and stage.startswith("dedup."):
+        return f"  - stage: {stage}\n    params: {{memory_limit: '{memory_limit}'}}\n"
+    return f"  - stage: {stage}\n"
+
+
+def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType,
+                memory_limit: str | None = None) -> dict[str, Any]:
     cdir = peers / "data" / corpus
-    tag = tool.replace(" ", "_").replace("+", "_")
+    tag = tool.replace(" ", "_").replace("+", "_") + (f"_mem{memory_limit}" if memory_limit else "")
     run_dir, raw = out / "runs" / f"{tag}_{corpus}", out / "raw" / f"{tag}_{corpus}.json"
     recipe = out / "recipes" / f"{tag}.yaml"
     recipe.parent.mkdir(parents=True, exist_ok=True)
     raw.parent.mkdir(parents=True, exist_ok=True)
     recipe.write_text(f"name: {tag.replace('_', '-')}\nstages:\n"
-                      + "".join(f"  - stage: {s}\n" for s in CONFIGS[tool]), encoding="utf-8")
+                      + "".join(_stage_spec(s, memory_limit) for s in CONFIGS[tool]), encoding="utf-8")
     shutil.rmtree(run_dir, ignore_errors=True)
     exe = Path(sys.executable).with_name("jeongje")
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "jeongje"]
@@ -178,7 +185,7 @@ def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType) 
     for m in sorted(run_dir.glob("_markers/s*-reduce.json")):
         for name, v in json.loads(m.read_text())["stats"]["stage_time"].items():
             reduce[name.split(" (")[0]] = v[:2]  # "dedup.minhash" or "dedup.minhash (decide)"
-    res = {"tool": tool, "version": f"jeongje {jeongje.__version__}", "corpus": str(cdir), "docs": n_docs,
+    res = {"tool": tool + (f" (DuckDB memory_limit {memory_limit})" if memory_limit else ""), "version": f"jeongje {jeongje.__version__}", "corpus": str(cdir), "docs": n_docs,
            "MB": round(n_bytes / 1e6, 2), "wall_s": rec["wall_s"], "docs_per_s": round(n_docs / rec["wall_s"], 1),
            "MB_per_s": round(n_bytes / 1e6 / rec["wall_s"], 3), "peak_rss_mb": rec["peak_rss_tree_mb"],
            "peak_rss_single_mb": rec["peak_rss_single_mb"], "stages": [rec], "reduce_wall_cpu_s": reduce,
@@ -258,6 +265,9 @@ def main() -> None:
     ap.add_argument("--corpus", action="append", required=True, help="c20k, c100k, c500k (repeatable)")
     ap.add_argument("--out", type=Path, required=True, help="scratch folder")
     ap.add_argument("--reuse", action="store_true", help="reuse jeongje results already in --out")
+    ap.add_argument("--memory-limit", action="append", default=[],
+                    help="also run 'jeongje minhash' with this DuckDB memory_limit (e.g. 512MB; "
+                         "repeatable): the global phase's memory stays under it")
     args = ap.parse_args()
     peers, out = args.peers.resolve(), args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -274,6 +284,12 @@ def main() -> None:
                 t = time.perf_counter()
                 jres[tool, corpus] = run_jeongje(peers, corpus, tool, out, ev)
                 print(f"[{corpus}] {tool}: {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        for limit in args.memory_limit:
+            cached = out / "results" / f"jeongje_minhash_mem{limit}_{corpus}.json"
+            if args.reuse and cached.exists():
+                jres[f"mem {limit}", corpus] = json.loads(cached.read_text())
+            else:
+                jres[f"mem {limit}", corpus] = run_jeongje(peers, corpus, REF, out, ev, limit)
         cached = out / "results" / f"signature_phase_{corpus}.json"
         if args.reuse and cached.exists():
             sig[corpus] = json.loads(cached.read_text())
@@ -315,6 +331,22 @@ def main() -> None:
         prev = r
     if slopes:
         print("\nMarginal global-phase RSS per added document: " + "; ".join(slopes))
+    if args.memory_limit:
+        print("\n## Global-phase memory under a DuckDB memory_limit (jeongje minhash)\n")
+        print("| corpus | docs | memory_limit | main RSS peak in global phase MB | decide wall s | "
+              "removed | same removals and clusters as 4GB | F1 |")
+        print("|---|---:|---|---:|---:|---:|---|---:|")
+        for c in args.corpus:
+            base = jres[REF, c]
+            ref_run = out / "runs" / f"jeongje_minhash_{c}"
+            for label, r in [("4GB (default)", base)] + [(m, jres[f"mem {m}", c]) for m in args.memory_limit]:
+                run = out / "runs" / f"jeongje_minhash{'' if r is base else '_mem' + label}_{c}"
+                removed, clusters = ledger_clusters(run)
+                ref_removed, ref_clusters = ledger_clusters(ref_run)
+                same = sorted(removed) == sorted(ref_removed) and clusters == ref_clusters
+                w = r["reduce_wall_cpu_s"].get("dedup.minhash", [0.0, 0.0])[0]
+                print(f"| {c} | {r['docs']} | {label} | {r['main_rss_global_mb']:.0f} | {w:.1f} | "
+                      f"{len(removed)} | {'yes' if same else 'NO'} | {r['metrics']['doc_f1']:.4f} |")
     print("\n## Scaling (jeongje wall s per 10k docs)\n")
     for tool in CONFIGS:
         print(f"- {tool}: " + ", ".join(f"{c} {jres[tool, c]['wall_s'] / jres[tool, c]['docs'] * 1e4:.2f} s"

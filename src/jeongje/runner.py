@@ -158,7 +158,7 @@ def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
     docs = pq.ParquetFile(work_path(out, step, "docs", task.shard.index))
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
-            doc = Document.from_dict(json.loads(row["doc"]))
+            doc = Document.from_dict({**json.loads(row["doc"]), "text": row["text"]})
             yield doc, decisions.get(doc.id, Decision(doc.id)), row.get("original")
 
 

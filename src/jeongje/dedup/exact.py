@@ -10,7 +10,6 @@ Kept members of clusters of two or more carry `dedup_cluster_id` and `dedup_clus
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -20,8 +19,6 @@ from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
 from .duck import connect
 from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
-
-_SPACE = re.compile(r"\s+")
 
 
 @register
@@ -43,7 +40,7 @@ class ExactDeduplicator(GlobalStage):
     memory_limit: str = "4GB"  # DuckDB's, for the grouping by digest; it spills to disk past it
 
     def keys(self, doc: Document) -> dict[str, Any]:
-        text = _SPACE.sub(" ", doc.text).strip()
+        text = " ".join(doc.text.split())  # whitespace runs collapsed, ends stripped
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         return {"digest": digest, "length": len(doc.text), "date": document_date(doc, self.date_fields)}
 

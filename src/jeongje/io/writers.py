@@ -31,8 +31,10 @@ EDITS_SCHEMA = pa.schema([
 DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
                               ("detail", pa.string()), ("metadata", pa.string()),
                               ("payload", pa.string())])
-WORK_SCHEMA = pa.schema([("id", pa.string()), ("doc", pa.string()),
-                         ("original", pa.string())])  # the text as read, when sampled
+# a document between recipe steps: its text in a column of its own (never JSON-escaped),
+# the rest of it (source, metadata, edits) as JSON, and the text as read when sampled
+WORK_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("doc", pa.string()),
+                         ("original", pa.string())])
 OUTPUT_FOLDERS = ("documents", "ledger", "edits", "originals")
 WORK = "_work"
 TMP_SUFFIX = ".tmp"
@@ -146,7 +148,8 @@ class ShardWriter:
     def survivor(self, doc: Document, key_row: dict[str, Any], original: str | None = None) -> None:
         """A document that goes on to the next step, and its row for the global stage;
         `original` (the text as read) travels with it when originals are sampled."""
-        self.documents.add({"id": doc.id, "doc": dumps(doc.to_dict()),
+        rest = doc.to_dict()
+        self.documents.add({"id": doc.id, "text": rest.pop("text"), "doc": dumps(rest),
                             "original": original if self.originals is not None else None})
         self.keys.add({"id": doc.id, **key_row})
 
