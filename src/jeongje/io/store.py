@@ -8,7 +8,7 @@ writes them through a `Store`:
 * `LocalStore` (a plain path, or a `file://` URL): a file is written under a temporary
   name next to its final name and renamed into place (`os.replace`).
 * `RemoteStore` (any other protocol fsspec knows): a file is written to a local temporary
-  file under the spill folder (`$TMPDIR/jeongje-spill`) and uploaded with one `put`;
+  file under the spill folder (`$TMPDIR/jeongje-spill/HOST-PID`) and uploaded with one `put`;
   an object PUT (or a multipart upload, completed in one call) is atomic, so the final
   name only ever appears complete. Small files (markers, manifest) are one PUT of their
   bytes. fsspec's listing cache is off (`use_listings_cache=False`): other processes
@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -87,10 +88,31 @@ def _local_path(location: str | Path) -> Path:
 
 
 def spill_dir() -> Path:
-    """Local folder for files on their way to or from a remote store ($TMPDIR/jeongje-spill)."""
-    folder = Path(tempfile.gettempdir()) / "jeongje-spill"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """This process's local folder for files on their way to or from a remote store:
+    `$TMPDIR/jeongje-spill/HOST-PID`, removed at exit. The first call also removes the
+    folders that processes of this host which are gone (a killed run) left behind."""
+    root = Path(tempfile.gettempdir()) / "jeongje-spill"
+    host = socket.gethostname()
+    mine = root / f"{host}-{os.getpid()}"
+    if not mine.is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        for other in root.glob(f"{host}-*"):
+            pid = other.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(other, ignore_errors=True)
+        mine.mkdir(exist_ok=True)
+        atexit.register(shutil.rmtree, mine, True)
+    return mine
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -436,7 +458,6 @@ class RemoteStore(Store):
         if cached is not None and cached.is_dir():
             return str(cached)
         local = Path(tempfile.mkdtemp(prefix="mirror-", dir=spill_dir()))
-        atexit.register(shutil.rmtree, local, True)
         with self._guard("downloading", folder):
             remote = self._path(folder)
             try:
