@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +66,46 @@ def distinct_doc(i: int) -> dict:
     """Korean documents that are not near-duplicates of each other (for the default recipe)."""
     n = len(TOPICS)
     return {"id": f"doc-{i:04d}", "text": " ".join(TOPICS[(i + k) % n] for k in (0, 2, 3))}
+
+
+@dataclass
+class S3:
+    """A fresh bucket on the local S3 server: `url(name)` is an output URL in it, `options`
+    the storage options that reach it (endpoint and dummy credentials), `fs` an s3fs client."""
+
+    bucket: str
+    options: dict
+    fs: Any
+
+    def url(self, name: str) -> str:
+        return f"s3://{self.bucket}/{name}"
+
+    def cli_options(self) -> list[str]:
+        return [a for k, v in self.options.items() for a in ("--storage-option", f"{k}={v}")]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API (moto's server) on a free local port, for the whole session."""
+    pytest.importorskip("s3fs", reason="s3:// outputs need `pip install jeongje[s3]`")
+    server = pytest.importorskip("moto.server", reason="the S3 tests need moto[server] (dev group)")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    moto = server.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    yield f"http://{host}:{port}"
+    moto.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch) -> S3:
+    import s3fs
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "not-used")  # never a real account, should anything look
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    options = {"endpoint_url": s3_endpoint, "key": "test-key", "secret": "test-secret-42"}
+    fs = s3fs.S3FileSystem(**options, use_listings_cache=False, skip_instance_cache=True)
+    bucket = f"jeongje-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(bucket)
+    return S3(bucket, options, fs)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ import pyarrow.parquet as pq
 from .errors import ConfigError
 from .io.inputs import SHARD_BYTES
 from .io.readers import MAX_RECORD_BYTES, FieldMap
+from .io.store import Store, is_url, open_store
 from .job import MANIFEST, finalize, plan, prepare_output, prepare_site_policies
 from .progress import Progress
 from .recipe import Recipe, load_recipe
@@ -24,24 +26,26 @@ Format = Literal["parquet", "jsonl"]
 
 @dataclass
 class RunResult:
-    """A finished run: where it is, its manifest, and whether it resumed an earlier one."""
+    """A finished run: where it is (a local folder, or the URL it was given), its manifest,
+    and whether it resumed an earlier one."""
 
-    output: Path
+    output: Path | str
     manifest: dict[str, Any]
     resumed: bool = False
+    storage_options: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def counts(self) -> dict[str, int]:
         return self.manifest["counts"]
 
     def documents(self) -> pa.Table:
-        return read_documents(self.output)
+        return read_documents(self.output, self.storage_options)
 
     def ledger(self) -> pa.Table:
-        return read_ledger(self.output)
+        return read_ledger(self.output, storage_options=self.storage_options)
 
     def edits(self) -> pa.Table:
-        return read_edits(self.output)
+        return read_edits(self.output, self.storage_options)
 
 
 def run(
@@ -62,12 +66,15 @@ def run(
     executor: Literal["local", "ray"] = "local",
     address: str | None = None,
     originals: int | Literal["auto", "all", "none"] = "auto",
+    storage_options: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run `recipe` over `inputs` into `output`; resume if `output` holds this same run.
 
     Args:
         inputs: JSONL (plain, .gz, .zst) or Parquet files, folders or globs.
-        output: the output folder (see README "Output contract").
+        output: the output folder (see README "Output contract"): a local path, or any
+            fsspec URL the workers can write (`s3://bucket/prefix`, `gs://...`,
+            `file:///...`; s3 needs `jeongje[s3]`).
         recipe: a built-in recipe name, a YAML path, or a `Recipe`.
         workers: worker processes; default all cores. Output is the same for any value.
         format: `parquet` (default) or `jsonl` for the kept documents.
@@ -88,9 +95,14 @@ def run(
             (`OUT/originals/`): a count per (outcome, stage, reason) and shard chosen by a
             hash of the id, "all", "none", or "auto" (everything when the inputs are under
             32 MiB, else 200).
+        storage_options: with an output URL, the options of its fsspec filesystem
+            (s3fs: `endpoint_url`, `key`, `secret`, `profile`, `client_kwargs`, ...). They
+            travel with every task to the workers and are never written to the output;
+            without them the filesystem's own configuration applies (AWS_* variables, ...).
 
     Raises:
-        ConfigError, InputError, OutputConflictError, ConservationError (all JeongjeError).
+        ConfigError, InputError, OutputConflictError, OutputError, ConservationError,
+        MissingDependencyError (all JeongjeError).
     """
     if format not in ("parquet", "jsonl"):
         raise ConfigError(f"format must be 'parquet' or 'jsonl', not {format!r}")
@@ -111,7 +123,8 @@ def run(
                       encoding=encoding,
                       site_policies=tuple(str(Path(p).resolve()) for p in site_policies or ()))
     started = time.monotonic()
-    job = plan([str(i) for i in inputs], output, recipe, fields, format, shard_bytes, originals)
+    store = open_store(output, storage_options)
+    job = plan([str(i) for i in inputs], store, recipe, fields, format, shard_bytes, originals)
     resumed = prepare_output(job, overwrite)
     job = prepare_site_policies(job, log=_log if progress is not False else None)
     if executor == "ray":
@@ -132,7 +145,8 @@ def run(
     finally:
         bar.close()
     manifest = finalize(job, time.monotonic() - started, runner.workers or 0, executor)
-    return RunResult(Path(output), manifest, resumed)
+    return RunResult(output if is_url(output) else Path(output), manifest, resumed,
+                     storage_options)
 
 
 def _log(message: str) -> None:
@@ -156,23 +170,27 @@ def _shard_bytes(shard: Any) -> int:
     return shard.file.size
 
 
-def _read_folder(output: str | Path, folder: str) -> pa.Table:
-    files = sorted((Path(output) / folder).glob("part-*.parquet"))
+def _read_folder(out: Store, folder: str) -> pa.Table:
+    files = out.list(folder, "part-*.parquet")
     if not files:
         from .io.writers import DOCUMENTS_SCHEMA, EDITS_SCHEMA, LEDGER_SCHEMA
 
         schema = {"documents": DOCUMENTS_SCHEMA, "ledger": LEDGER_SCHEMA, "edits": EDITS_SCHEMA}
         return schema[folder].empty_table()
-    return pa.concat_tables(pq.read_table(f) for f in files)
+    return pa.concat_tables(pq.read_table(out.path(f"{folder}/{f}"), filesystem=out.filesystem)
+                            for f in files)
 
 
-def read_documents(output: str | Path) -> pa.Table:
+# The readers below take a local folder or an output URL (with its `storage_options`).
+
+def read_documents(output: str | Path, storage_options: dict[str, Any] | None = None) -> pa.Table:
     """Kept documents (`id`, `text`, `metadata` as a JSON string) of a finished run."""
-    jsonl = sorted((Path(output) / "documents").glob("part-*.jsonl"))
+    out = open_store(output, storage_options)
+    jsonl = out.list("documents", "part-*.jsonl")
     if jsonl:
         rows = []
         for f in jsonl:
-            with open(f, encoding="utf-8") as fh:
+            with out.open(f"documents/{f}") as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
                 for line in fh:
                     d = json.loads(line)
                     rows.append({"id": d["id"], "text": d["text"],
@@ -181,10 +199,11 @@ def read_documents(output: str | Path) -> pa.Table:
         from .io.writers import DOCUMENTS_SCHEMA
 
         return pa.Table.from_pylist(rows, schema=DOCUMENTS_SCHEMA)
-    return _read_folder(output, "documents")
+    return _read_folder(out, "documents")
 
 
-def read_ledger(output: str | Path, history: bool = False) -> pa.Table:
+def read_ledger(output: str | Path, history: bool = False,
+                storage_options: dict[str, Any] | None = None) -> pa.Table:
     """One row per input record with its current outcome: id, source, outcome, stage,
     reason, detail, ... An opt-out applied after the run (`jeongje optout`) supersedes the
     run's `kept` row; `history=True` returns the superseded rows too (every event)."""
@@ -192,8 +211,9 @@ def read_ledger(output: str | Path, history: bool = False) -> pa.Table:
 
     from .report.optout import read_optouts
 
-    ledger = _read_folder(output, "ledger")
-    later = read_optouts(output)
+    out = open_store(output, storage_options)
+    ledger = _read_folder(out, "ledger")
+    later = read_optouts(out)
     if later.num_rows == 0:
         return ledger
     if not history:
@@ -201,10 +221,11 @@ def read_ledger(output: str | Path, history: bool = False) -> pa.Table:
     return pa.concat_tables([ledger, later], promote_options="default")
 
 
-def read_edits(output: str | Path) -> pa.Table:
+def read_edits(output: str | Path, storage_options: dict[str, Any] | None = None) -> pa.Table:
     """One row per text edit: id, stage, reason, start, end, replacement, detail."""
-    return _read_folder(output, "edits")
+    return _read_folder(open_store(output, storage_options), "edits")
 
 
-def read_manifest(output: str | Path) -> dict[str, Any]:
-    return json.loads((Path(output) / MANIFEST).read_text(encoding="utf-8"))
+def read_manifest(output: str | Path, storage_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = open_store(output, storage_options)
+    return json.loads(out.read_bytes(MANIFEST).decode("utf-8"))  # type: ignore[no-any-return]

@@ -40,6 +40,40 @@ def _originals_option(ctx: click.Context, param: click.Parameter, value: str) ->
     raise click.BadParameter("expected auto, all, none or a count")
 
 
+def _storage_options(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+                     ) -> dict[str, Any]:
+    """KEY=VALUE pairs; a value that parses as JSON is taken as JSON (true, 3, {...})."""
+    import json
+
+    options: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, not {item!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options
+
+
+def _local_output(exists: bool) -> Callable[[click.Context, click.Parameter, str], str]:
+    """Callback for the OUTPUT of commands that read a finished run on this machine: a URL
+    is refused with what to do instead; a path is checked as click.Path does."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        from .io.store import is_url
+
+        if is_url(value) and not value.startswith("file://"):
+            raise click.BadParameter(
+                f"{value} is a URL: this command reads a finished run on this machine; download "
+                f"OUT first (e.g. `aws s3 sync {value} out/`) and give the local folder")
+        return str(click.Path(exists=exists, file_okay=False).convert(
+            value.removeprefix("file://"), param, ctx))
+
+    return check
+
+
 def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `run` and `demo`."""
     options = [
@@ -74,8 +108,17 @@ def main() -> None:
               help="JSONL (.jsonl, .gz, .zst), Parquet, WARC (.warc, .warc.gz), saved HTML "
                    "pages (.html), plain text (.txt, named explicitly): file, folder or glob; "
                    "repeatable.")
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
-              help="Output folder (documents/, ledger/, edits/, manifest.json).")
+@click.option("--output", "-o", required=True,
+              help="Output folder (documents/, ledger/, edits/, manifest.json): a local path or "
+                   "an fsspec URL the workers can write (s3://bucket/prefix, gs://..., file:///...; "
+                   "s3 needs pip install 'jeongje[s3]'). On an object store each file is uploaded "
+                   "whole in one PUT (staged in $TMPDIR/jeongje-spill), so it appears only complete.")
+@click.option("--storage-option", "storage_options", multiple=True, metavar="KEY=VALUE",
+              callback=_storage_options,
+              help="Option of the output URL's fsspec filesystem, e.g. endpoint_url=http://minio:9000, "
+                   "profile=NAME, anon=false (JSON values are parsed); repeatable. They travel to the "
+                   "workers and are never written to OUT. Without them the filesystem's own "
+                   "configuration applies (AWS_* / FSSPEC_S3_* environment variables, ~/.aws).")
 @_run_options
 @click.option("--text-field", default="text", show_default=True, help="Input field with the text.")
 @click.option("--id-field", default="id", show_default=True,
@@ -101,7 +144,7 @@ def main() -> None:
 def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
         overwrite: bool, progress: bool, originals: int | str, text_field: str, id_field: str,
         max_record_bytes: int, shard_bytes: int, encoding: str, site_policies: tuple[str, ...],
-        executor: str, address: str | None) -> None:
+        executor: str, address: str | None, storage_options: dict[str, Any]) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from .api import run as run_api
 
@@ -110,7 +153,7 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
                      max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
                      shard_bytes=shard_bytes, encoding=encoding, site_policies=list(site_policies),
                      executor=executor, address=address,  # type: ignore[arg-type]
-                     originals=originals)  # type: ignore[arg-type]
+                     originals=originals, storage_options=storage_options)  # type: ignore[arg-type]
     _print_summary(result.output, result.manifest, result.resumed)
 
 
@@ -132,7 +175,7 @@ def demo(output: str, recipe: str, workers: int | None, fmt: str, overwrite: boo
 
 
 @main.command()
-@click.argument("output", type=click.Path(exists=True, file_okay=False))
+@click.argument("output", callback=_local_output(exists=True))
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Rows of the top publishers / domains tables.")
 @_friendly
@@ -201,7 +244,7 @@ def dedup_curve(bands: int, rows: int, threshold: float) -> None:
                f"false-negative area above it: {fn:.4f}")
 
 
-def _print_summary(output: Path, manifest: dict[str, Any], resumed: bool) -> None:
+def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) -> None:
     from .summary import manifest_rows, render_table
 
     c = manifest["counts"]
@@ -211,15 +254,15 @@ def _print_summary(output: Path, manifest: dict[str, Any], resumed: bool) -> Non
                f"{c['quarantined']:,} quarantined  (conservation check passed)")
     click.echo(render_table(manifest_rows(manifest), ["outcome", "stage", "reason", "documents",
                                                       "share", "bytes_in", "bytes_out"]))
-    out = Path(output)
     click.echo("outputs:")
-    for label, path in [("documents", out / "documents"), ("ledger", out / "ledger"),
-                        ("edits", out / "edits"), ("manifest", out / "manifest.json")]:
-        click.echo(f"  {label:<10} {path}")
+    for label, name in [("documents", "documents"), ("ledger", "ledger"), ("edits", "edits"),
+                        ("manifest", "manifest.json")]:  # a Path, or the URL the run was given
+        where = output / name if isinstance(output, Path) else f"{output.rstrip('/')}/{name}"
+        click.echo(f"  {label:<10} {where}")
 
 
 @main.command()
-@click.argument("output", type=click.Path(file_okay=False))
+@click.argument("output", callback=_local_output(exists=False))
 @click.option("--per-reason", type=click.IntRange(min=1), default=25, show_default=True,
               help="Documents in the browser per outcome/stage/reason (those with a kept original first).")
 @click.option("--all-below", type=click.IntRange(min=0), default=2000, show_default=True,
@@ -236,7 +279,7 @@ def report(output: str, per_reason: int, all_below: int) -> None:
 
 
 @main.command()
-@click.argument("output", type=click.Path(file_okay=False))
+@click.argument("output", callback=_local_output(exists=False))
 @click.option("--publisher", "publishers", multiple=True,
               help="Publisher name (as in publisher/press/site_name metadata, a rights notice or a byline); repeatable.")
 @click.option("--domain", "domains", multiple=True,

@@ -19,6 +19,10 @@ class OutputConflictError(JeongjeError):
     """The output folder holds a different run."""
 
 
+class OutputError(JeongjeError):
+    """The output location cannot be read or written (a URL's credentials, endpoint or bucket)."""
+
+
 class StageError(JeongjeError):
     """A stage misbehaved (for example it emitted an undeclared drop reason)."""
 

@@ -9,30 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
 from .errors import ConservationError, InputError, OutputConflictError
 from .io.inputs import SHARD_BYTES, InputFile, Shard, checksum, plan_shards, resolve_inputs
 from .io.readers import FieldMap, read_shard
+from .io.store import Store, local_folder, open_store
 from .io.web import collect_site_files
-from .io.writers import OUTPUT_FOLDERS, TMP_SUFFIX, WORK, part_name, work_path, write_json_atomic
+from .io.writers import OUTPUT_FOLDERS, SITE_POLICIES, WORK, part_name, work_name
 from .recipe import Recipe
 from .record import Quarantine
-from .runner import MARKERS, ShardTask, _read_json, marker_path, read_marker, reduce_marker_path
+from .runner import MARKERS, ShardTask, marker_name, read_marker, reduce_marker_name
 from .stats import Stats
 
 RUN_FILE = "_run.json"
 MANIFEST = "manifest.json"
-SITE_POLICIES = "site_policies"  # robots.txt/tdmrep.json found in the crawl, per host
 
 
 @dataclass
@@ -43,54 +42,79 @@ class Job:
     checksums: list[str]
     shards: list[Shard]
     recipe: Recipe
-    out: Path
+    out: Store  # the output folder: a local path or an fsspec URL (io/store.py)
     fields: FieldMap = field(default_factory=FieldMap)
     format: str = "parquet"
     fingerprint: str = ""
     originals: int = 0  # originals kept per (outcome, stage, reason) and shard: -1 all, 0 none
+    _markers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def steps(self) -> int:
         return len(self.recipe.steps())
 
     def tasks(self, step: int = 0) -> list[ShardTask]:
-        return [ShardTask(s, str(self.out), self.fields, self.format, self.fingerprint,
+        return [ShardTask(s, self.out, self.fields, self.format, self.fingerprint,
                           step, self.steps, self.originals) for s in self.shards]
 
     def pending(self, step: int = 0) -> list[ShardTask]:
-        """Shards of `step` without a valid completion marker (all of them on a fresh run)."""
-        return [t for t in self.tasks(step) if not self._done(t)]
+        """Shards of `step` without a valid completion marker (all of them on a fresh run).
+        Each folder is listed once (one request per folder on an object store)."""
+        tasks = self.tasks(step)
+        wanted = {t.shard.index: self._files(t) for t in tasks}
+        folders = {MARKERS} | {n.rsplit("/", 1)[0] for names in wanted.values() for n in names}
+        present = {f"{f}/{name}" for f in folders for name in self.out.list(f)}
+        return [t for t in tasks if not self._done(t, wanted[t.shard.index], present)]
 
     def reduce_done(self, step: int) -> bool:
-        marker = _read_json(reduce_marker_path(self.out, step))
+        marker = self.out.read_json(reduce_marker_name(step))
         return marker is not None and marker.get("fingerprint") == self.fingerprint
 
-    def _done(self, task: ShardTask) -> bool:
-        marker = read_marker(self.out, task.shard.index, task.step)
-        if marker is None or marker.get("fingerprint") != self.fingerprint:
-            return False
+    def _files(self, task: ShardTask) -> list[str]:
+        """The files a finished shard task has published."""
         i, step = task.shard.index, task.step
-        names = [self.out / "ledger" / part_name(i, ".parquet", step),
-                 self.out / "edits" / part_name(i, ".parquet", step)]
+        names = [f"ledger/{part_name(i, '.parquet', step)}", f"edits/{part_name(i, '.parquet', step)}"]
         if task.final:
-            names.append(self.out / "documents" / part_name(i, ".jsonl" if self.format == "jsonl" else ".parquet"))
+            names.append(f"documents/{part_name(i, '.jsonl' if self.format == 'jsonl' else '.parquet')}")
         else:
-            names += [work_path(self.out, step, "docs", i), work_path(self.out, step, "keys", i)]
+            names += [work_name(step, "docs", i), work_name(step, "keys", i)]
         if self.originals:
-            names.append(self.out / "originals" / part_name(i, ".parquet", step))
-        return all(p.is_file() for p in names)
+            names.append(f"originals/{part_name(i, '.parquet', step)}")
+        return names
+
+    def marker(self, index: int, step: int) -> dict[str, Any] | None:
+        """The completion marker of shard `index` in `step` if it belongs to this run (a
+        valid marker never changes, so each is read once: one request on an object store)."""
+        name = marker_name(index, step)
+        if name not in self._markers:
+            marker = read_marker(self.out, index, step)
+            if marker is None or marker.get("fingerprint") != self.fingerprint:
+                return None
+            self._markers[name] = marker
+        return self._markers[name]  # type: ignore[no-any-return]
+
+    def _done(self, task: ShardTask, files: list[str], present: set[str]) -> bool:
+        if marker_name(task.shard.index, task.step) not in present:
+            return False
+        if self.marker(task.shard.index, task.step) is None:
+            return False
+        if all(name in present for name in files):
+            return True
+        del self._markers[marker_name(task.shard.index, task.step)]  # the shard runs again
+        return False
 
 
-def plan(inputs: list[str] | str, out: str | Path, recipe: Recipe, fields: FieldMap,
+def plan(inputs: list[str] | str, out: str | Store, recipe: Recipe, fields: FieldMap,
          fmt: str = "parquet", shard_bytes: int = SHARD_BYTES, originals: Any = 0) -> Job:
     """Resolve inputs, checksum them, cut shards and compute the run's fingerprint.
 
-    `originals` is the originals sample option (see `report.originals.resolve_limit`)."""
+    `out` is a local folder, an fsspec URL or a Store (`io.store.open_store`); `originals`
+    is the originals sample option (see `report.originals.resolve_limit`)."""
     from .report.originals import resolve_limit
 
     files = resolve_inputs(inputs)
     sums = [checksum(f.path) for f in files]
-    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, Path(out), fields, fmt,
+    job = Job(files, sums, plan_shards(files, shard_bytes), recipe, open_store(out), fields, fmt,
               originals=resolve_limit(originals, sum(f.size for f in files)))
     identity = {
         "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
@@ -123,35 +147,34 @@ def prepare_output(job: Job, overwrite: bool = False) -> bool:
     `overwrite` starts afresh whatever the folder holds (only jeongje's own files and
     folders are removed)."""
     out = job.out
-    run_file = out / RUN_FILE
-    if out.exists() and not out.is_dir():
+    if out.is_file(""):
         raise OutputConflictError(f"output {out} exists and is not a folder")
     if overwrite:
         _wipe(out)
-    elif run_file.is_file():
-        previous = json.loads(run_file.read_text(encoding="utf-8"))
+    elif out.is_file(RUN_FILE):
+        previous = json.loads(out.read_bytes(RUN_FILE).decode("utf-8"))
         if previous.get("fingerprint") != job.fingerprint:
             raise OutputConflictError(
                 f"output folder {out} holds a different run ({_difference(previous, job)}); "
                 "choose another --output or pass --overwrite to replace it"
             )
-        _remove_temporaries(out)
+        out.remove_temporaries((*OUTPUT_FOLDERS, MARKERS, WORK))
         for name in (*OUTPUT_FOLDERS, MARKERS):
-            (out / name).mkdir(parents=True, exist_ok=True)
+            out.makedirs(name)
         return True
-    elif out.is_dir() and any(out.iterdir()):
+    elif not out.is_empty():
         raise OutputConflictError(
             f"output folder {out} is not empty and holds no jeongje run; "
             "choose an empty or new folder, or pass --overwrite"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    out.makedirs()
     # the run's identity first: a run killed right after this resumes instead of refusing
-    write_json_atomic(run_file, {
+    out.write_json(RUN_FILE, {
         "fingerprint": job.fingerprint, "recipe": job.recipe.name,
         "inputs": [f.name for f in job.inputs], "format": job.format,
     })
     for name in (*OUTPUT_FOLDERS, MARKERS):
-        (out / name).mkdir(parents=True, exist_ok=True)
+        out.makedirs(name)
     return False
 
 
@@ -162,15 +185,15 @@ def prepare_site_policies(job: Job, log: Callable[[str], None] | None = None) ->
     warcs = [f.path for f in job.inputs if f.format == "warc"]
     if not warcs:
         return job
-    folder = job.out / SITE_POLICIES
-    done = folder / ".complete.json"
-    state = _read_json(done)
+    out = job.out
+    done = f"{SITE_POLICIES}/.complete.json"
+    state = out.read_json(done)
     if state is None or state.get("fingerprint") != job.fingerprint:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        n = collect_site_files(warcs, str(folder), job.fields.max_record_bytes, log)
-        write_json_atomic(done, {"fingerprint": job.fingerprint, "files": n})
-    fields = replace(job.fields, site_policies=(*job.fields.site_policies, str(folder)))
+        out.remove_tree(SITE_POLICIES)
+        with out.filling(SITE_POLICIES) as folder:
+            n = collect_site_files(warcs, str(folder), job.fields.max_record_bytes, log)
+        out.write_json(done, {"fingerprint": job.fingerprint, "files": n})
+    fields = replace(job.fields, site_policies=(*job.fields.site_policies, out.location(SITE_POLICIES)))
     return replace(job, fields=fields)
 
 
@@ -184,17 +207,11 @@ def _difference(previous: dict[str, Any], job: Job) -> str:
     return "changed input contents, recipe parameters or settings"
 
 
-def _wipe(out: Path) -> None:
+def _wipe(out: Store) -> None:
     for name in (*OUTPUT_FOLDERS, MARKERS, WORK, SITE_POLICIES, "report"):
-        shutil.rmtree(out / name, ignore_errors=True)
+        out.remove_tree(name)
     for name in (RUN_FILE, MANIFEST):
-        (out / name).unlink(missing_ok=True)
-
-
-def _remove_temporaries(out: Path) -> None:
-    for name in (*OUTPUT_FOLDERS, MARKERS, WORK):
-        for tmp in (out / name).rglob(f"*{TMP_SUFFIX}"):
-            tmp.unlink(missing_ok=True)
+        out.remove(name)
 
 
 def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local") -> dict[str, Any]:
@@ -202,14 +219,14 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
     stats = Stats()
     for step in range(job.steps):
         for shard in job.shards:
-            marker = read_marker(job.out, shard.index, step)
+            marker = job.marker(shard.index, step)
             if marker is None:
                 raise ConservationError(
                     f"shard {shard.index} ({shard.file.name}) has no completion marker for step "
-                    f"{step} at {marker_path(job.out, shard.index, step)}")
+                    f"{step} at {job.out.location(marker_name(shard.index, step))}")
             stats = stats + Stats.from_dict(marker["stats"])
         if step < job.steps - 1:
-            reduce = _read_json(reduce_marker_path(job.out, step))
+            reduce = job.out.read_json(reduce_marker_name(step))
             if reduce is None:
                 raise ConservationError(f"the global stage ending step {step} has no completion marker")
             stats = stats + Stats.from_dict(reduce["stats"])
@@ -242,11 +259,12 @@ def finalize(job: Job, wall_seconds: float, workers: int, executor: str = "local
         "wall_seconds": round(wall_seconds, 3),
         "conservation": conservation,
     }
-    from .report.optout import reconcile
+    from .report.optout import PREFIX, reconcile
 
-    manifest = reconcile(job.out, manifest)  # opt-outs applied to this output after an earlier finish
-    write_json_atomic(job.out / MANIFEST, manifest)
-    shutil.rmtree(job.out / WORK, ignore_errors=True)  # intermediate files are only for resuming
+    if job.out.list("ledger", f"{PREFIX}*.parquet"):  # opt-outs applied after an earlier finish
+        manifest = reconcile(local_folder(job.out), manifest)
+    job.out.write_json(MANIFEST, manifest)
+    job.out.remove_tree(WORK)  # intermediate files are only for resuming
     return manifest
 
 
@@ -254,17 +272,20 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
     """inputs = kept + dropped + quarantined, one ledger row per record, ids unique."""
     outcomes = stats.by_outcome()
     kept, dropped, quar = (outcomes.get(k, 0) for k in ("kept", "dropped", "quarantined"))
-    ledger_files = sorted((job.out / "ledger").glob("part-*.parquet"))
+    out = job.out
+    ledger_files = out.list("ledger", "part-*.parquet")
     expected = {part_name(s.index, ".parquet", step) for s in job.shards for step in range(job.steps)}
-    stray = sorted(p.name for p in ledger_files if p.name not in expected)
+    stray = [name for name in ledger_files if name not in expected]
     if stray:
         raise ConservationError(f"ledger holds files of no planned shard: {stray[:5]}")
-    ledger_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in ledger_files)
+    paths = [out.path(f"ledger/{name}") for name in ledger_files]
+    ledger_rows = sum(_num_rows(out, p) for p in paths)
     doc_rows = _count_documents(job)
     from .report.optout import read_optouts
 
-    opted_out = read_optouts(job.out).num_rows  # kept at the run, removed by `jeongje optout` since
-    ids = pq.ParquetDataset([str(p) for p in ledger_files]).read(columns=["id"]).column("id")
+    opted_out = read_optouts(out).num_rows  # kept at the run, removed by `jeongje optout` since
+    ids = (pq.ParquetDataset(paths, filesystem=out.filesystem).read(columns=["id"]).column("id")
+           if paths else pa.chunked_array([], pa.string()))
     import pyarrow.compute as pc  # not at module level: worker processes never need it
 
     distinct = pc.count_distinct(ids).as_py() if len(ids) else 0
@@ -290,12 +311,16 @@ def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:
             "ledger_rows": ledger_rows, "document_rows": doc_rows, "unique_ids": distinct, "ok": True}
 
 
+def _num_rows(out: Store, path: str) -> int:
+    return pq.ParquetFile(path, filesystem=out.filesystem).metadata.num_rows
+
+
 def _count_documents(job: Job) -> int:
-    folder = job.out / "documents"
+    out = job.out
     if job.format == "jsonl":
         total = 0
-        for p in folder.glob("part-*.jsonl"):
-            with open(p, "rb") as f:
+        for name in out.list("documents", "part-*.jsonl"):
+            with out.open(f"documents/{name}") as f:
                 total += sum(1 for _ in f)
         return total
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("part-*.parquet"))
+    return sum(_num_rows(out, out.path(f"documents/{name}")) for name in out.list("documents", "part-*.parquet"))

@@ -9,12 +9,10 @@ retries and merging; this function owns what happens to each record.
 from __future__ import annotations
 
 import json
-import os
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyarrow as pa
@@ -23,8 +21,9 @@ import pyarrow.parquet as pq
 from .errors import StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
+from .io.store import Store
 from .io.web import Skipped
-from .io.writers import DECISIONS_SCHEMA, TMP_SUFFIX, WORK, ShardWriter, work_path, write_json_atomic
+from .io.writers import DECISIONS_SCHEMA, SITE_POLICIES, WORK, ShardWriter, work_name, write_table
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
 from .report.facts import domain_of, publisher_of
 from .stage import Decision, GlobalStage, Stage
@@ -47,7 +46,7 @@ class ShardTask:
     """
 
     shard: Shard
-    out: str
+    out: Store
     fields: FieldMap
     format: str
     fingerprint: str
@@ -60,13 +59,13 @@ class ShardTask:
         return self.step == self.steps - 1
 
 
-def marker_path(out: Path, index: int, step: int = 0) -> Path:
+def marker_name(index: int, step: int = 0) -> str:
     prefix = f"s{step}-" if step else ""
-    return out / MARKERS / f"{prefix}shard-{index:05d}.json"
+    return f"{MARKERS}/{prefix}shard-{index:05d}.json"
 
 
-def reduce_marker_path(out: Path, step: int) -> Path:
-    return out / MARKERS / f"s{step}-reduce.json"
+def reduce_marker_name(step: int) -> str:
+    return f"{MARKERS}/s{step}-reduce.json"
 
 
 def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None,
@@ -78,7 +77,7 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     receives the documents that go on; `previous` is the global stage that ended the step
     before, whose decisions are applied first.
     """
-    out = Path(task.out)
+    out = task.out
     stats = Stats()
     writer = ShardWriter(out, task.shard.index, task.format, task.step, task.final,
                          global_stage.key_schema if global_stage is not None else None,
@@ -117,14 +116,14 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
         "start": task.shard.start, "end": task.shard.end, "fingerprint": task.fingerprint,
         "stats": stats.to_dict(),
     }
-    write_json_atomic(marker_path(out, task.shard.index, task.step), marker)
+    out.write_json(marker_name(task.shard.index, task.step), marker)
     return stats
 
 
 def _read_step0(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
                 ) -> Iterator[Document | Quarantine]:
     seen: set[str] = set()
-    for item in read_shard(task.shard, task.fields, on_bytes):
+    for item in read_shard(task.shard, _local_policies(task), on_bytes):
         if isinstance(item, Skipped):
             stats.skip(item.kind)
             continue
@@ -139,68 +138,77 @@ def _read_step0(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
         yield item
 
 
-def _read_step(out: Path, task: ShardTask, previous: GlobalStage | None
+def _local_policies(task: ShardTask) -> FieldMap:
+    """The read options with a remote output's `site_policies` folder (gathered from the
+    crawl) replaced by a local copy, made once per process: SitePolicies reads local folders."""
+    remote = task.out.location(SITE_POLICIES)
+    if not task.out.remote or remote not in task.fields.site_policies:
+        return task.fields
+    local = task.out.mirror(SITE_POLICIES, task.fingerprint)
+    return replace(task.fields, site_policies=tuple(local if f == remote else f
+                                                    for f in task.fields.site_policies))
+
+
+def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
                ) -> Iterator[tuple[Document, Decision, str | None]]:
     """The documents the previous step passed on, each with the previous global stage's
     decision (an empty one when it decided nothing for that document) and its text as read
     (None unless originals are sampled)."""
     step = task.step - 1
     decisions: dict[str, Decision] = {}
-    path = work_path(out, step, "decisions", task.shard.index)
-    if not path.is_file() or not work_path(out, step, "docs", task.shard.index).is_file():
+    name = work_name(step, "decisions", task.shard.index)
+    docs_name = work_name(step, "docs", task.shard.index)
+    if not out.is_file(name) or not out.is_file(docs_name):
         raise StageError(f"intermediate files of step {step} for shard {task.shard.index} are "
-                         f"missing under {out / WORK}; rerun with --overwrite")
-    for row in pq.read_table(path).to_pylist():
+                         f"missing under {out.location(WORK)}; rerun with --overwrite")
+    for row in pq.read_table(out.path(name), filesystem=out.filesystem).to_pylist():
         drop = Drop(row["reason"], json.loads(row["detail"])) if row["reason"] else None
         meta = json.loads(row["metadata"]) if row["metadata"] else None
         payload = json.loads(row["payload"]) if row["payload"] else None
         decisions[row["id"]] = Decision(row["id"], drop, meta, payload)
-    docs = pq.ParquetFile(work_path(out, step, "docs", task.shard.index))
+    docs = pq.ParquetFile(out.path(docs_name), filesystem=out.filesystem)
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
             doc = Document.from_dict({**json.loads(row["doc"]), "text": row["text"]})
             yield doc, decisions.get(doc.id, Decision(doc.id)), row.get("original")
 
 
-def read_marker(out: Path, index: int, step: int = 0) -> dict[str, Any] | None:
-    return _read_json(marker_path(out, index, step))
+def read_marker(out: Store, index: int, step: int = 0) -> dict[str, Any] | None:
+    return out.read_json(marker_name(index, step))  # type: ignore[no-any-return]
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fingerprint: str,
-               decide: Callable[[Any, list[Path]], list[Decision]] | None = None) -> Stats:
+def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fingerprint: str,
+               decide: Callable[[Any, list[str]], list[Decision]] | None = None) -> Stats:
     """Run a global stage's decision over the rows all shards stored for it, and write each
-    shard's decisions; then the step's reduce marker. `decide(dataset, paths)` lets an
-    executor run the shuffle its own way; by default `stage.decide(dataset)`."""
+    shard's decisions; then the step's reduce marker. `decide(dataset, names)` lets an
+    executor run the shuffle its own way (`names`: the stored row files in `out`); by
+    default `stage.decide(dataset)`. A remote output's row files are first copied to the
+    local spill folder: DuckDB reads local files."""
     stats = Stats()
     wall, cpu = time.perf_counter(), time.process_time()
-    paths = [work_path(out, step, "keys", i) for i in shards]
-    missing = [str(p) for p in paths if not p.is_file()]
+    names = [work_name(step, "keys", i) for i in shards]
+    stored = set(out.list(f"{WORK}/s{step}", "keys-*.parquet"))
+    missing = [out.location(n) for n in names if n.rsplit("/", 1)[-1] not in stored]
     if missing:
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
-    try:
-        n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
-        import pyarrow.dataset as pads  # only the reduce side needs it (it imports pandas)
+    with out.fetch(names) as paths:
+        try:
+            n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+            import pyarrow.dataset as pads  # only the reduce side needs it (it imports pandas)
 
-        dataset = pads.dataset([str(p) for p in paths], format="parquet")
-        if not n_rows:
-            decisions: list[Decision] = []
-        elif decide is not None:
-            decisions = decide(dataset, paths)
-        else:
-            decisions = stage.decide(dataset)
-    except StageError:
-        raise
-    except Exception as e:
-        raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
-                         f"row files under {out / WORK}: {type(e).__name__}: {e}") from e
-    shard_of = _shards_of(sorted({d.id for d in decisions}), shards, paths)
+            dataset = pads.dataset([str(p) for p in paths], format="parquet")
+            if not n_rows:
+                decisions: list[Decision] = []
+            elif decide is not None:
+                decisions = decide(dataset, names)
+            else:
+                decisions = stage.decide(dataset)
+        except StageError:
+            raise
+        except Exception as e:
+            raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
+                             f"row files under {out.location(WORK)}: {type(e).__name__}: {e}") from e
+        shard_of = _shards_of(sorted({d.id for d in decisions}), shards, paths)
     per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
     for d in sorted(decisions, key=lambda d: d.id):
         if d.drop is not None and d.drop.reason not in stage.reasons:
@@ -211,18 +219,15 @@ def run_reduce(out: Path, step: int, stage: GlobalStage, shards: list[int], fing
             "metadata": dumps(d.metadata) if d.metadata else None,
             "payload": dumps(d.payload) if d.payload else None})
     for i, rows in per_shard.items():
-        path = work_path(out, step, "decisions", i)
-        tmp = path.with_name(path.name + TMP_SUFFIX)
-        pq.write_table(pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA), tmp)
-        os.replace(tmp, path)
+        write_table(out, work_name(step, "decisions", i),
+                    pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA))
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
-    write_json_atomic(reduce_marker_path(out, step), {"step": step, "stage": stage.name,
-                                                      "fingerprint": fingerprint,
-                                                      "stats": stats.to_dict()})
+    out.write_json(reduce_marker_name(step), {"step": step, "stage": stage.name,
+                                              "fingerprint": fingerprint, "stats": stats.to_dict()})
     return stats
 
 
-def _shards_of(ids: list[str], shards: list[int], paths: list[Path]) -> dict[str, int]:
+def _shards_of(ids: list[str], shards: list[int], paths: list[Any]) -> dict[str, int]:
     """The shard holding each decided id (the last one, should an id be in several),
     reading one shard's ids at a time: memory follows the decisions, not the corpus."""
     if not ids:

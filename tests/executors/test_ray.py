@@ -13,8 +13,10 @@ import psutil
 import pytest
 
 import jeongje
+from jeongje.recipe import recipe_from_dict
 
 from ..conftest import write_jsonl
+from ..test_remote_output import rows
 from ..test_run import snapshot
 
 ray = pytest.importorskip("ray", reason="the Ray executor needs `pip install jeongje[ray]`")
@@ -47,6 +49,23 @@ def test_same_documents_ledger_and_edits_as_the_local_executor(cluster, tmp_path
     assert news_local.manifest["shards"] > 3
     assert snapshot(tmp_path / "nl") == snapshot(tmp_path / "nr")
     assert news_ray.counts == news_local.counts
+
+
+def test_a_ray_run_into_s3_writes_what_a_local_run_writes(cluster, tmp_path, s3):
+    """The workers are other processes: the endpoint and credentials reach them with the
+    tasks (storage options), not through this process's environment. One dedup step (Ray
+    stages per step cost seconds): its rows go through `_work/` on S3 and the shuffle's
+    readers on the workers read them from there."""
+    recipe = recipe_from_dict({"name": "s3", "stages": [
+        {"stage": "normalize.unicode"}, {"stage": "filter.language"}, {"stage": "dedup.minhash"}]})
+    sample = str(jeongje.sample_path())
+    local = jeongje.run(sample, tmp_path / "local", recipe, workers=2, progress=False)
+    remote = jeongje.run(sample, s3.url("ray"), recipe, executor="ray", workers=2, progress=False,
+                         storage_options=s3.options)
+    assert remote.manifest["options"]["executor"] == "ray" and remote.counts == local.counts
+    for name in ("documents", "ledger", "edits"):
+        assert rows(getattr(remote, name)()) == rows(getattr(local, name)()), name
+    assert not s3.fs.exists(f"{s3.bucket}/ray/_work")
 
 
 @pytest.mark.slow

@@ -4,7 +4,10 @@ Shard tasks of a step become a Ray Data dataset of task descriptions, processed 
 `map_batches` over a callable class, so stage setup happens once per actor; the global
 decision of each step runs as a Ray task. Outputs are written by the same writers with the
 same names, markers and contract as the local executor, so a run can move between
-executors and resume. Ray is imported only here: `pip install jeongje[ray]`.
+executors and resume. The output store (a shared folder or an object-store URL with its
+storage options, io/store.py) travels inside each task, so workers on other nodes write to
+the same place without configuration of their own. Ray is imported only here:
+`pip install jeongje[ray]`.
 """
 
 from __future__ import annotations
@@ -96,20 +99,19 @@ class RayExecutor:
             if hasattr(stage, "bucket_rows"):  # shuffle by band key across the cluster
                 stage.setup()
                 run_reduce(out, step, stage, shards, fingerprint,
-                           decide=lambda dataset, paths: _shuffled_decide(ray, stage, dataset, paths))
+                           decide=lambda dataset, names: _shuffled_decide(ray, stage, out, dataset, names))
             else:
                 ray.get(remote_reduce.remote(out, step, stage, shards, fingerprint))
 
         run_steps(job, run_tasks, reduce=reduce)
 
 
-def _shuffled_decide(ray: Any, stage: Any, dataset: Any, paths: list[Any]) -> list[Any]:
+def _shuffled_decide(ray: Any, stage: Any, out: Any, dataset: Any, names: list[str]) -> list[Any]:
     """Candidate pairs by a Ray Data groupby on (band, hash) -- the shuffle runs on the
-    cluster -- then the stage verifies and clusters them."""
-    import pyarrow.fs
-
-    rows = ray.data.read_parquet([str(p) for p in paths], columns=["id", "bands"],
-                                 filesystem=pyarrow.fs.LocalFileSystem())
+    cluster, whose workers read the stored rows from the output store (local or remote)
+    -- then the stage verifies and clusters them."""
+    rows = ray.data.read_parquet([out.path(n) for n in names], columns=["id", "bands"],
+                                 filesystem=out.filesystem)
     buckets = rows.map_batches(stage.bucket_rows, batch_format="pyarrow")
     pairs = buckets.groupby(["band", "h"]).map_groups(stage.bucket_pairs, batch_format="pyarrow")
     found = [(r["id"], r["root"]) for r in pairs.iter_rows()]

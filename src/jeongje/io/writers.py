@@ -1,20 +1,20 @@
 """Writers for a shard's three outputs: kept documents, ledger rows and edit rows.
 
-Each file is written under a temporary name and renamed into place only when the whole
-shard is done, so a killed run never leaves a half-written file under a final name.
+Each file is staged (under a temporary name, or a local file for a remote output) and
+published by the output store only when the whole shard is done, so a killed run never
+leaves a half-written file under a final name (see io/store.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..record import Document, dumps
+from .store import Store
 
 DOCUMENTS_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", pa.string())])
 LEDGER_SCHEMA = pa.schema([
@@ -37,7 +37,7 @@ WORK_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("doc", pa.
                          ("original", pa.string())])
 OUTPUT_FOLDERS = ("documents", "ledger", "edits", "originals")
 WORK = "_work"
-TMP_SUFFIX = ".tmp"
+SITE_POLICIES = "site_policies"  # robots.txt/tdmrep.json found in the crawl, per host
 
 
 def part_name(index: int, suffix: str, step: int = 0) -> str:
@@ -45,16 +45,27 @@ def part_name(index: int, suffix: str, step: int = 0) -> str:
     return f"part-{index:05d}{f'-s{step}' if step else ''}{suffix}"
 
 
-def work_path(out: Path, step: int, kind: str, index: int | None = None) -> Path:
+def work_name(step: int, kind: str, index: int | None = None) -> str:
     """Intermediate files between recipe steps: `_work/s0/docs-00003.parquet`, ..."""
     name = f"{kind}.parquet" if index is None else f"{kind}-{index:05d}.parquet"
-    return out / WORK / f"s{step}" / name
+    return f"{WORK}/s{step}/{name}"
+
+
+def write_table(out: Store, name: str, table: pa.Table) -> None:
+    """Write a whole Parquet table to `name` in `out`, published atomically."""
+    tmp = out.staging(name)
+    try:
+        pq.write_table(table, tmp)
+        out.publish(tmp, name)
+    except BaseException:
+        out.discard(tmp)
+        raise
 
 
 class _ParquetTable:
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path = path
-        self.tmp = path.with_name(path.name + TMP_SUFFIX)
+    def __init__(self, out: Store, name: str, schema: pa.Schema) -> None:
+        self.out, self.name = out, name
+        self.tmp = out.staging(name)
         self.schema = schema
         self.rows: list[dict[str, Any]] = []
         self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
@@ -72,21 +83,21 @@ class _ParquetTable:
         self.writer.close()
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.path)
+        self.out.publish(self.tmp, self.name)
 
     def abort(self) -> None:
         try:
             self.writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self.out.discard(self.tmp)
 
 
 class _JsonlDocuments:
     """Kept documents in datatrove's JSONL shape: {"text", "id", "metadata": {...}}."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(path.name + TMP_SUFFIX)
+    def __init__(self, out: Store, name: str) -> None:
+        self.out, self.name = out, name
+        self.tmp = out.staging(name)
         self.file = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
 
     def add(self, row: dict[str, Any]) -> None:
@@ -101,11 +112,11 @@ class _JsonlDocuments:
         self.file.close()
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.path)
+        self.out.publish(self.tmp, self.name)
 
     def abort(self) -> None:
         self.file.close()
-        self.tmp.unlink(missing_ok=True)
+        self.out.discard(self.tmp)
 
 
 class ShardWriter:
@@ -116,32 +127,30 @@ class ShardWriter:
     Ledger and edit rows are written by the step that decides a document's outcome.
     """
 
-    def __init__(self, out: Path, index: int, fmt: str = "parquet", step: int = 0,
+    def __init__(self, out: Store, index: int, fmt: str = "parquet", step: int = 0,
                  final: bool = True, key_schema: pa.Schema | None = None,
                  originals: int = 0) -> None:
         self.final = final
         if final:
             doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
-            path = out / "documents" / part_name(index, doc_suffix)
-            self.documents: Any = (_JsonlDocuments(path) if fmt == "jsonl"
-                                   else _ParquetTable(path, DOCUMENTS_SCHEMA))
+            name = f"documents/{part_name(index, doc_suffix)}"
+            self.documents: Any = (_JsonlDocuments(out, name) if fmt == "jsonl"
+                                   else _ParquetTable(out, name, DOCUMENTS_SCHEMA))
             parts: list[Any] = [self.documents]
         else:
-            work = work_path(out, step, "docs", index)
-            work.parent.mkdir(parents=True, exist_ok=True)
-            self.documents = _ParquetTable(work, WORK_SCHEMA)
+            self.documents = _ParquetTable(out, work_name(step, "docs", index), WORK_SCHEMA)
             assert key_schema is not None
-            self.keys = _ParquetTable(work_path(out, step, "keys", index),
+            self.keys = _ParquetTable(out, work_name(step, "keys", index),
                                       pa.schema([("id", pa.string()), *key_schema]))
             parts = [self.documents, self.keys]
-        self.ledger = _ParquetTable(out / "ledger" / part_name(index, ".parquet", step), LEDGER_SCHEMA)
-        self.edits = _ParquetTable(out / "edits" / part_name(index, ".parquet", step), EDITS_SCHEMA)
+        self.ledger = _ParquetTable(out, f"ledger/{part_name(index, '.parquet', step)}", LEDGER_SCHEMA)
+        self.edits = _ParquetTable(out, f"edits/{part_name(index, '.parquet', step)}", EDITS_SCHEMA)
         self._parts = (*parts, self.ledger, self.edits)
         self.originals: Any = None
         if originals:
             from ..report.originals import ORIGINALS, OriginalsSample
 
-            self.originals = OriginalsSample(out / ORIGINALS / part_name(index, ".parquet", step),
+            self.originals = OriginalsSample(out, f"{ORIGINALS}/{part_name(index, '.parquet', step)}",
                                              originals)
             self._parts = (*self._parts, self.originals)
 
@@ -186,13 +195,3 @@ class ShardWriter:
         for part in self._parts:
             part.abort()
 
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to `path` via a temporary file and an atomic rename."""
-    tmp = path.with_name(path.name + TMP_SUFFIX)
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

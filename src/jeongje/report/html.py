@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..io.store import local_folder
 from .data import collect
 
 REPORT = "report"
@@ -55,8 +56,9 @@ def render(data: dict[str, Any]) -> str:
 
 def write_report(out: str | Path, per_reason: int = 25, all_below: int = 2000,
                  log: Any = None) -> Path:
-    """Build `OUT/report/index.html` from a finished run; return its path."""
-    out = Path(out)
+    """Build `OUT/report/index.html` from a finished run in a local folder; return its path
+    (an InputError for an output URL: download it first)."""
+    out = local_folder(out)
     say = log or (lambda _msg: None)
     started = time.perf_counter()
     data = collect(out, per_reason=per_reason, all_below=all_below, log=say)

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import ConfigError
+from ..io.store import Store, local_folder, open_store, write_json_atomic
 from ..record import DROPPED, KEPT, dumps
 from .data import OPTOUT_STAGE, require_finished_run
 
@@ -56,14 +57,17 @@ def optout_files(out: Path) -> list[Path]:
     return sorted((out / "ledger").glob(f"{PREFIX}*.parquet"))
 
 
-def read_optouts(out: str | Path) -> pa.Table:
-    """Every opt-out event recorded after the run (empty when there is none)."""
-    files = optout_files(Path(out))
+def read_optouts(out: str | Path | Store) -> pa.Table:
+    """Every opt-out event recorded after the run (empty when there is none); `out` may
+    be a store (a local folder or an output URL)."""
+    store = open_store(out)
+    files = store.list("ledger", f"{PREFIX}*.parquet")
     if not files:
         from ..io.writers import LEDGER_SCHEMA
 
         return LEDGER_SCHEMA.empty_table()
-    return pa.concat_tables([pq.read_table(f) for f in files])
+    return pa.concat_tables([pq.read_table(store.path(f"ledger/{f}"), filesystem=store.filesystem)
+                             for f in files])
 
 
 def entries_for(publishers: list[str] | tuple[str, ...] = (), domains: list[str] | tuple[str, ...] = (),
@@ -185,9 +189,10 @@ def optout(output: str | Path, publishers: list[str] | tuple[str, ...] = (),
     """Remove every kept document an opt-out covers from a finished output (see module doc).
 
     Returns what was removed (on a dry run: what would be). Raises InputError when `output`
-    is not a finished run and ConfigError for an empty or invalid request.
+    is not a finished run (or is an output URL: opt out in a local copy) and ConfigError for
+    an empty or invalid request.
     """
-    out = Path(output)
+    out = local_folder(output)
     started = time.perf_counter()
     require_finished_run(out)
     entries = entries_for(publishers, domains, registry, since)
@@ -264,8 +269,6 @@ def _rewrite_part(part: Path, ids: set[str]) -> None:
 
 def write_manifest(out: Path) -> dict[str, Any]:
     """Bring `manifest.json` in line with the ledger's opt-out events; return it."""
-    from ..io.writers import write_json_atomic
-
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest = reconcile(out, manifest)
     write_json_atomic(out / "manifest.json", manifest)

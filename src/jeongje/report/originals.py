@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
 
 from ..errors import ConfigError
+from ..io.store import Store
 
 ORIGINALS = "originals"
 ORIGINALS_SCHEMA = pa.schema([("id", pa.string()), ("outcome", pa.string()), ("stage", pa.string()),
@@ -51,12 +51,11 @@ class OriginalsSample:
     """One shard's originals file; the same add/flush/close/commit/abort protocol as the
     other parts of a shard, published atomically with them."""
 
-    def __init__(self, path: Path, limit: int) -> None:
+    def __init__(self, out: Store, name: str, limit: int) -> None:
         from ..io.writers import _ParquetTable
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.limit = limit
-        self.table = _ParquetTable(path, ORIGINALS_SCHEMA)
+        self.table = _ParquetTable(out, name, ORIGINALS_SCHEMA)
         # (outcome, stage, reason) -> max-heap of (-rank, id, row) holding the smallest ranks
         self.heaps: dict[tuple[str, str, str], list[tuple[int, str, dict[str, Any]]]] = {}
 
