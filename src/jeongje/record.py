@@ -226,4 +226,6 @@ class Quarantine:
 
 def dumps(value: Any) -> str:
     """Canonical JSON for metadata/detail columns (sorted keys, Unicode kept, stable)."""
+    if value == {} and type(value) is dict:
+        return "{}"  # most edit details
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..record import Document, Drop
 from ..stage import Stage, register
+from .quality import nonspace_counts
 
 # script of every BMP code point: 0 none, 1 Hangul syllable, 2 Hangul jamo, 3 Han, 4 other
 # letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, kana); code
@@ -103,7 +104,12 @@ class LengthFilter(Stage):
             raise ValueError("min_chars and max_chars must be >= 0")
 
     def process(self, doc: Document) -> Drop | None:
-        n = len("".join(doc.text.split()))  # non-space characters
+        return self._decide(nonspace_counts([doc.text])[0])
+
+    def process_batch(self, docs: list[Document]) -> list[Drop | None]:
+        return [self._decide(n) for n in nonspace_counts([d.text for d in docs])]
+
+    def _decide(self, n: int) -> Drop | None:  # n: non-space characters
         if n < self.min_chars:
             return Drop("too_short", {"chars": n, "threshold": self.min_chars})
         if self.max_chars and n > self.max_chars:
