@@ -12,7 +12,6 @@ measurements use `str` methods, regexes and `collections.Counter`: no per-charac
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import re
 from bisect import bisect_right
@@ -168,7 +167,7 @@ class RepetitionFilter(Stage):
             if limit and len(words) >= n:
                 if n > 2:
                     if longest is None:
-                        longest = heapq.nlargest(max(self.top_ngrams), map(len, words))
+                        longest = sorted(map(len, words), reverse=True)[: max(self.top_ngrams)]
                     if top * sum(longest[:n]) / size <= limit:
                         continue  # even the n longest words, `top` times, stay within the limit
                 counts = Counter(_ngrams(words, n))
