@@ -16,7 +16,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -254,20 +254,32 @@ def _char_classes() -> np.ndarray:
 _BATCH_CHARS = 1 << 20
 
 
+def _in_chunks(count: Callable[[list[str]], list[Any]], texts: list[str]) -> list[Any]:
+    """`count(texts)` over chunks of about a million characters (bounded arrays)."""
+    if sum(map(len, texts)) > _BATCH_CHARS and len(texts) > 1:
+        half = len(texts) // 2
+        return _in_chunks(count, texts[:half]) + _in_chunks(count, texts[half:])
+    return count(texts) if texts else []
+
+
+def _classes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(code points, their `_char_classes`, each text's first offset) of the texts joined by
+    "\n", which keeps a word from spanning two texts."""
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    sizes = np.array([len(t) + 1 for t in texts])
+    return points, _char_classes()[np.minimum(points, 0x10000)], np.cumsum(sizes) - sizes
+
+
 def nonspace_counts(texts: list[str]) -> list[int]:
     """Characters that are not whitespace (`str.isspace`) in each text, for a whole batch
     at once over code points in numpy; the same counts as `len("".join(text.split()))`."""
-    if sum(map(len, texts)) > _BATCH_CHARS and len(texts) > 1:  # bounded arrays
-        half = len(texts) // 2
-        return nonspace_counts(texts[:half]) + nonspace_counts(texts[half:])
-    if not texts:
-        return []
-    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    solid = (_char_classes()[np.minimum(points, 0x10000)] != 0).astype(np.int64)
-    sizes = np.array([len(t) + 1 for t in texts])
-    starts = np.cumsum(sizes) - sizes
-    counts = np.add.reduceat(np.append(solid, 0), starts)  # the appended 0: an empty last text
-    return [int(c) for c in counts]
+    return _in_chunks(_nonspace_counts, texts)
+
+
+def _nonspace_counts(texts: list[str]) -> list[int]:
+    _, classes, starts = _classes(texts)
+    solid = np.append(classes != 0, False).astype(np.int64)  # the appended 0: an empty last text
+    return [int(c) for c in np.add.reduceat(solid, starts)]
 
 
 def word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
@@ -275,14 +287,11 @@ def word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
     words: what `_SYMBOL_WORD` and `_NON_ALPHA_WORD` find, counted for a whole batch of texts
     at once over code points in numpy (the regexes, whose lookbehind is tried at every
     position, run only for the rare text with characters beyond the BMP)."""
-    if sum(map(len, texts)) > _BATCH_CHARS and len(texts) > 1:  # bounded arrays
-        half = len(texts) // 2
-        return word_classes(texts[:half]) + word_classes(texts[half:])
-    if not texts:
-        return []
-    # one array for the batch: the "\n" between texts keeps words from spanning two
-    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _char_classes()[np.minimum(points, 0x10000)]
+    return _in_chunks(_word_classes, texts)
+
+
+def _word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
+    points, classes, offsets = _classes(texts)
     solid = classes != 0
     edge = np.zeros(solid.size + 1, dtype=bool)  # solid[i] != solid[i - 1]
     edge[1:-1] = solid[1:] != solid[:-1]
@@ -293,8 +302,6 @@ def word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
     word_chars = np.concatenate(([0], np.cumsum((classes == 1) | (classes == 2))))
     letters = letters[ends] - letters[starts]
     word_chars = word_chars[ends] - word_chars[starts]
-    sizes = np.array([len(t) + 1 for t in texts])
-    offsets = np.cumsum(sizes) - sizes
     doc = np.searchsorted(offsets, starts, side="right") - 1
     symbol = word_chars == 0
     n_symbols = np.bincount(doc[symbol], minlength=len(texts)).tolist()
