@@ -62,14 +62,14 @@ def _local_output(exists: bool) -> Callable[[click.Context, click.Parameter, str
     is refused with what to do instead; a path is checked as click.Path does."""
 
     def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
-        from .io.store import is_url
+        from .errors import InputError
+        from .io.store import local_folder
 
-        if is_url(value) and not value.startswith("file://"):
-            raise click.BadParameter(
-                f"{value} is a URL: this command reads a finished run on this machine; download "
-                f"OUT first (e.g. `aws s3 sync {value} out/`) and give the local folder")
-        return str(click.Path(exists=exists, file_okay=False).convert(
-            value.removeprefix("file://"), param, ctx))
+        try:
+            folder = local_folder(value)
+        except InputError as e:
+            raise click.BadParameter(str(e)) from e
+        return str(click.Path(exists=exists, file_okay=False).convert(str(folder), param, ctx))
 
     return check
 

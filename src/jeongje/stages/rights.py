@@ -182,8 +182,10 @@ _INDEXES: dict[int, tuple[list[RegistryEntry], Any]] = {}
 
 
 def _index(registry: list[RegistryEntry]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    """Positions of the registry's entries by normalised name/alias and by domain (built
-    once per registry list: a stage and `jeongje optout` each keep theirs)."""
+    """Positions of the registry's entries by normalised name/alias and by domain, built
+    once per registry list (a stage and `jeongje optout` each keep theirs, unchanged after
+    loading); the last few are kept, so a long-lived process does not hold every registry
+    it ever loaded."""
     cached = _INDEXES.get(id(registry))
     if cached is not None and cached[0] is registry:
         return cached[1]
@@ -194,6 +196,8 @@ def _index(registry: list[RegistryEntry]) -> tuple[dict[str, list[int]], dict[st
             by_name.setdefault(key, []).append(i)
         for domain in set(entry.domains):
             by_domain.setdefault(domain, []).append(i)
+    if len(_INDEXES) >= 8:
+        _INDEXES.clear()
     _INDEXES[id(registry)] = (registry, (by_name, by_domain))
     return by_name, by_domain
 
