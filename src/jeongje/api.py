@@ -196,9 +196,9 @@ def read_documents(output: str | Path, storage_options: dict[str, Any] | None = 
                     rows.append({"id": d["id"], "text": d["text"],
                                  "metadata": json.dumps(d["metadata"], ensure_ascii=False,
                                                         sort_keys=True, separators=(",", ":"))})
-        from .io.writers import DOCUMENTS_SCHEMA
+        from .io.writers import DOCUMENTS_SCHEMA, rows_table
 
-        return pa.Table.from_pylist(rows, schema=DOCUMENTS_SCHEMA)
+        return rows_table(rows, DOCUMENTS_SCHEMA)
     return _read_folder(out, "documents")
 
 

@@ -23,7 +23,7 @@ from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
 from .io.store import Store
 from .io.web import Skipped
-from .io.writers import DECISIONS_SCHEMA, SITE_POLICIES, WORK, ShardWriter, work_name, write_table
+from .io.writers import DECISIONS_SCHEMA, SITE_POLICIES, WORK, ShardWriter, rows_table, work_name, write_table
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
 from .report.facts import domain_of, publisher_of
 from .stage import Decision, GlobalStage, Stage
@@ -220,7 +220,7 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
             "payload": dumps(d.payload) if d.payload else None})
     for i, rows in per_shard.items():
         write_table(out, work_name(step, "decisions", i),
-                    pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA))
+                    rows_table(rows, DECISIONS_SCHEMA))
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
     out.write_json(reduce_marker_name(step), {"step": step, "stage": stage.name,
                                               "fingerprint": fingerprint, "stats": stats.to_dict()})

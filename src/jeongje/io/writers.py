@@ -51,6 +51,13 @@ def work_name(step: int, kind: str, index: int | None = None) -> str:
     return f"{WORK}/s{step}/{name}"
 
 
+def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """A table of row dicts (a missing key is null), built column by column: the same table
+    as `pa.Table.from_pylist`, which walks the dicts about 20x slower."""
+    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in schema.names},
+                                schema=schema)
+
+
 def write_table(out: Store, name: str, table: pa.Table) -> None:
     """Write a whole Parquet table to `name` in `out`, published atomically."""
     tmp = out.staging(name)
@@ -75,7 +82,7 @@ class _ParquetTable:
 
     def flush(self) -> None:
         if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.writer.write_table(rows_table(self.rows, self.schema))
             self.rows = []
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ rights stage's registry matching.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,13 +28,20 @@ def publisher_of(metadata: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+# `scheme://host` followed by a path, query, fragment or the end: the host is the plain
+# netloc (no user, port or brackets), which is what urlsplit would give, without its cost
+_PLAIN_HOST_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?:[/?#]|\Z)")
+
+
 def domain_of(metadata: dict[str, Any]) -> str | None:
     """The host of the document's URL, without a leading `www.`."""
     for f in URL_FIELDS:
         value = metadata.get(f)
         if isinstance(value, str) and "//" in value:
+            value = value.strip()
+            plain = _PLAIN_HOST_RE.match(value)
             try:
-                host = (urlsplit(value.strip()).hostname or "").lower()
+                host = (plain.group(1) if plain else urlsplit(value).hostname or "").lower()
             except ValueError:
                 continue
             if host:

@@ -224,7 +224,7 @@ def optout(output: str | Path, publishers: list[str] | tuple[str, ...] = (),
 
 
 def _write_events(out: Path, matches: list[dict[str, Any]], request: dict[str, Any]) -> Path:
-    from ..io.writers import LEDGER_SCHEMA
+    from ..io.writers import LEDGER_SCHEMA, rows_table
     from .data import connect
 
     con = connect(out)
@@ -248,7 +248,7 @@ def _write_events(out: Path, matches: list[dict[str, Any]], request: dict[str, A
     seq = len(optout_files(out)) + 1
     path = out / "ledger" / f"{PREFIX}{seq:05d}.parquet"
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA), tmp, compression="zstd")
+    pq.write_table(rows_table(rows, LEDGER_SCHEMA), tmp, compression="zstd")
     os.replace(tmp, path)
     return path
 
