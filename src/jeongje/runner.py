@@ -9,21 +9,33 @@ retries and merging; this function owns what happens to each record.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
-from .io.store import Store
+from .io.store import Store, spill_dir
 from .io.web import Skipped
-from .io.writers import DECISIONS_SCHEMA, SITE_POLICIES, WORK, ShardWriter, rows_table, work_name, write_table
+from .io.writers import (
+    DECISIONS_SCHEMA,
+    SITE_POLICIES,
+    WORK,
+    ShardTable,
+    ShardWriter,
+    rows_table,
+    work_name,
+    write_table,
+)
 from .record import DROPPED, KEPT, QUARANTINED, Document, Drop, Quarantine, dumps
 from .report.facts import domain_of, publisher_of
 from .stage import Decision, GlobalStage, Stage
@@ -178,12 +190,16 @@ def read_marker(out: Store, index: int, step: int = 0) -> dict[str, Any] | None:
 
 
 def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fingerprint: str,
-               decide: Callable[[Any, list[str]], list[Decision]] | None = None) -> Stats:
+               decide: Callable[[Any, list[str]], Iterable[Decision]] | None = None) -> Stats:
     """Run a global stage's decision over the rows all shards stored for it, and write each
     shard's decisions; then the step's reduce marker. `decide(dataset, names)` lets an
     executor run the shuffle its own way (`names`: the stored row files in `out`); by
     default `stage.decide(dataset)`. A remote output's row files are first copied to the
-    local spill folder: DuckDB reads local files."""
+    local spill folder: DuckDB reads local files.
+
+    Decisions stream: they are written to a local Parquet file as they come, in chunks,
+    and DuckDB sorts them into their shards' files, so memory does not grow with the
+    number of decided documents."""
     stats = Stats()
     wall, cpu = time.perf_counter(), time.process_time()
     names = [work_name(step, "keys", i) for i in shards]
@@ -191,56 +207,110 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
     missing = [out.location(n) for n in names if n.rsplit("/", 1)[-1] not in stored]
     if missing:
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
-    with out.fetch(names) as paths:
+    with out.fetch(names) as paths, tempfile.TemporaryDirectory(dir=spill_dir()) as tmp:
+        spill = Path(tmp) / "decisions.parquet"
         try:
             n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
             import pyarrow.dataset as pads  # only the reduce side needs it (it imports pandas)
 
             dataset = pads.dataset([str(p) for p in paths], format="parquet")
-            if not n_rows:
-                decisions: list[Decision] = []
-            elif decide is not None:
-                decisions = decide(dataset, names)
-            else:
-                decisions = stage.decide(dataset)
+            decisions: Iterable[Decision] = (
+                () if not n_rows else decide(dataset, names) if decide is not None else stage.decide(dataset))
+            _spill_decisions(stage, decisions, spill)
         except StageError:
             raise
         except Exception as e:
             raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
                              f"row files under {out.location(WORK)}: {type(e).__name__}: {e}") from e
-        shard_of = _shards_of(sorted({d.id for d in decisions}), shards, paths)
-    per_shard: dict[int, list[dict[str, Any]]] = {i: [] for i in shards}
-    for d in sorted(decisions, key=lambda d: d.id):
-        if d.drop is not None and d.drop.reason not in stage.reasons:
-            raise StageError(f"stage {stage.name} emitted undeclared drop reason {d.drop.reason!r}")
-        per_shard[shard_of[d.id]].append({
-            "id": d.id, "reason": d.drop.reason if d.drop else None,
-            "detail": dumps(d.drop.detail) if d.drop else None,
-            "metadata": dumps(d.metadata) if d.metadata else None,
-            "payload": dumps(d.payload) if d.payload else None})
-    for i, rows in per_shard.items():
-        write_table(out, work_name(step, "decisions", i),
-                    rows_table(rows, DECISIONS_SCHEMA))
+        _write_decisions(out, step, stage, shards, paths, spill, Path(tmp))
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
     out.write_json(reduce_marker_name(step), {"step": step, "stage": stage.name,
                                               "fingerprint": fingerprint, "stats": stats.to_dict()})
     return stats
 
 
-def _shards_of(ids: list[str], shards: list[int], paths: list[Any]) -> dict[str, int]:
-    """The shard holding each decided id (the last one, should an id be in several),
-    reading one shard's ids at a time: memory follows the decisions, not the corpus."""
-    if not ids:
-        return {}
-    wanted = pa.array(ids, pa.string())
-    found: dict[str, int] = {}
-    import pyarrow.compute as pc  # not at module level: worker processes never need it
+DECISION_CHUNK = 65536  # decisions turned into rows at a time
 
-    for i, p in zip(shards, paths, strict=True):
-        present = pq.read_table(p, columns=["id"]).column("id")
-        for doc_id in wanted.filter(pc.is_in(wanted, value_set=present)).to_pylist():
-            found[doc_id] = i
-    return found
+
+def _spill_decisions(stage: GlobalStage, decisions: Iterable[Decision], spill: Path) -> None:
+    """Write the decisions as DECISIONS_SCHEMA rows to `spill`, a chunk at a time."""
+    with pq.ParquetWriter(spill, DECISIONS_SCHEMA) as writer:
+        chunk: list[dict[str, Any]] = []
+        for d in decisions:
+            if d.drop is not None and d.drop.reason not in stage.reasons:
+                raise StageError(f"stage {stage.name} emitted undeclared drop reason {d.drop.reason!r}")
+            chunk.append({
+                "id": d.id, "reason": d.drop.reason if d.drop else None,
+                "detail": dumps(d.drop.detail) if d.drop else None,
+                "metadata": dumps(d.metadata) if d.metadata else None,
+                "payload": dumps(d.payload) if d.payload else None})
+            if len(chunk) >= DECISION_CHUNK:
+                writer.write_table(rows_table(chunk, DECISIONS_SCHEMA))
+                chunk = []
+        writer.write_table(rows_table(chunk, DECISIONS_SCHEMA))
+
+
+def _write_decisions(out: Store, step: int, stage: GlobalStage, shards: list[int], paths: list[Any],
+                     spill: Path, tmp: Path) -> None:
+    """Each shard's decisions file, sorted by id: DuckDB finds the shard of every decided
+    id (the last one, should an id be in several) and sorts the spilled decisions by
+    (shard, id) out of core; the files are then written one after the other."""
+    import duckdb
+
+    from .dedup.duck import arrow_reader
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{getattr(stage, 'memory_limit', '1GB')}'")
+    con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
+    con.execute("CREATE TEMP TABLE dec AS SELECT * FROM read_parquet(?)", [str(spill)])
+    con.execute("CREATE TEMP TABLE loc (id VARCHAR, pos INTEGER)")
+    for pos, path in enumerate(paths):
+        con.execute("INSERT INTO loc SELECT id, ? FROM read_parquet(?) SEMI JOIN dec USING (id)",
+                    [pos, str(path)])
+    lost = con.execute("SELECT count(*) FROM dec ANTI JOIN loc USING (id)").fetchall()[0][0]
+    if lost:
+        raise StageError(f"stage {stage.name} decided {lost} ids that no shard holds")
+    reader = arrow_reader(con.sql("""
+        SELECT l.pos, d.* FROM dec d JOIN (SELECT id, max(pos) AS pos FROM loc GROUP BY id) l USING (id)
+        ORDER BY l.pos, d.id"""), DECISION_CHUNK)
+    files = _DecisionFiles(out, [work_name(step, "decisions", i) for i in shards])
+    for batch in reader:
+        pos = batch.column(0).to_numpy()
+        starts = [0, *(np.flatnonzero(pos[1:] != pos[:-1]) + 1).tolist()]
+        for lo, hi in zip(starts, [*starts[1:], len(pos)], strict=True):
+            files.write(int(pos[lo]), pa.Table.from_batches([batch.slice(lo, hi - lo)]).drop_columns(["pos"]))
+    files.close()
+    con.close()
+
+
+class _DecisionFiles:
+    """The decisions files of a step's shards, written in shard order (rows arrive sorted
+    by shard): each is opened when its first rows come, shards without any get an empty
+    file, and each file is published when the next one starts."""
+
+    def __init__(self, out: Store, names: list[str]) -> None:
+        self.out, self.names = out, names
+        self.done = 0  # files before this one are published
+        self.open: ShardTable | None = None
+
+    def write(self, pos: int, table: pa.Table) -> None:
+        if self.open is None or pos != self.done:
+            self._advance(pos)
+            self.open = ShardTable(self.out, self.names[pos], DECISIONS_SCHEMA)
+        self.open.write_table(table)
+
+    def close(self) -> None:
+        self._advance(len(self.names))
+
+    def _advance(self, pos: int) -> None:
+        if self.open is not None:
+            self.open.close()
+            self.open.commit()
+            self.open = None
+            self.done += 1
+        for skipped in range(self.done, pos):
+            write_table(self.out, self.names[skipped], rows_table([], DECISIONS_SCHEMA))
+        self.done = pos
 
 
 def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats: Stats,
@@ -301,7 +371,7 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
     if global_stage is not None and alive:  # survivors go on to the global stage
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            rows: list[Any] = global_stage.keys_batch([batch[i] for i in alive])
+            rows: Any = global_stage.keys_batch([batch[i] for i in alive])
         except Exception:  # noqa: BLE001 - isolate the failing document below
             rows = []
             for i in alive:
@@ -309,12 +379,19 @@ def _run_batch(batch: list[Any], stages: list[Stage], writer: ShardWriter, stats
                     rows.append(global_stage.keys(batch[i]))
                 except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
                     rows.append(_describe(e))
-        for i, row in zip(alive, rows, strict=True):
-            if isinstance(row, str):
-                decisions[i] = (QUARANTINED, global_stage.name, global_stage.version,
-                                "stage_error", {"error": row})
-            else:
-                writer.survivor(batch[i], row, originals.get(i))
+        if isinstance(rows, pa.Table):  # the whole batch's rows as one table
+            if rows.num_rows != len(alive) or rows.schema.names != global_stage.key_schema.names:
+                raise StageError(f"stage {global_stage.name}: keys_batch returned a table of "
+                                 f"{rows.num_rows} rows with columns {rows.schema.names} for "
+                                 f"{len(alive)} documents; expected {global_stage.key_schema.names}")
+            writer.survivors([batch[i] for i in alive], rows, [originals.get(i) for i in alive])
+        else:
+            for i, row in zip(alive, rows, strict=True):
+                if isinstance(row, str):
+                    decisions[i] = (QUARANTINED, global_stage.name, global_stage.version,
+                                    "stage_error", {"error": row})
+                else:
+                    writer.survivor(batch[i], row, originals.get(i))
         stats.timed(global_stage.name, time.perf_counter() - wall, time.process_time() - cpu, len(alive))
     for i, item in enumerate(batch):
         if isinstance(item, Quarantine):

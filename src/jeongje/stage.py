@@ -17,6 +17,7 @@ import dataclasses
 import types
 import typing
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -88,14 +89,17 @@ class GlobalStage(Stage):
     def keys(self, doc: Document) -> dict[str, Any]:
         """The row this document contributes to the global decision."""
 
-    def keys_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
-        """Rows for a batch of documents; override to vectorise."""
+    def keys_batch(self, docs: list[Document]) -> Any:
+        """Rows for a batch of documents: a list of `keys` dicts, or (cheaper to store) a
+        `pyarrow.Table` with the `key_schema` columns and one row per document, in order.
+        Override to vectorise."""
         return [self.keys(doc) for doc in docs]
 
     @abstractmethod
-    def decide(self, keys: Any) -> list[Decision]:
+    def decide(self, keys: Any) -> Iterable[Decision]:
         """Decisions from all rows (a `pyarrow.dataset.Dataset` with an "id" column and the
-        `key_schema` columns), deterministic whatever the row order."""
+        `key_schema` columns), deterministic whatever the row order. A list or, better for
+        memory, a generator: the executor writes them out as they come, in any order."""
 
     def apply(self, doc: Document, decision: Decision) -> Drop | None:
         """Carry out a decision on its document (in the next step, per shard). The default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -17,3 +18,16 @@ def connect(keys: Any, memory_limit: str) -> Any:
     con.execute("SET preserve_insertion_order = false")
     con.register("keys", keys)
     return con
+
+
+def arrow_reader(relation: Any, batch_size: int) -> Any:
+    """A query's result as a stream of Arrow record batches (DuckDB 2 renamed the call)."""
+    method = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    return method(batch_size)
+
+
+def stream(con: Any, sql: str, size: int = 65536) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query, fetched `size` at a time (never all of them at once)."""
+    con.execute(sql)
+    while rows := con.fetchmany(size):
+        yield from rows

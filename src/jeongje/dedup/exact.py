@@ -10,6 +10,7 @@ Kept members of clusters of two or more carry `dedup_cluster_id` and `dedup_clus
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,8 +18,8 @@ import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
-from .duck import connect
-from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
+from .duck import connect, stream
+from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_sql
 
 
 @register
@@ -44,29 +45,21 @@ class ExactDeduplicator(GlobalStage):
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         return {"digest": digest, "length": len(doc.text), "date": document_date(doc, self.date_fields)}
 
-    def decide(self, keys: Any) -> list[Decision]:
-        # DuckDB groups the digests out of core; only the rows of digests held by two or
-        # more documents come back to Python (memory follows the duplicates, not the corpus)
+    def decide(self, keys: Any) -> Iterator[Decision]:
+        # DuckDB groups the digests and ranks each group's members by the keep rule out of
+        # core; only the rows of digests held by two or more documents come back, streamed
+        # (memory follows neither the corpus nor the duplicates)
         con = connect(keys, self.memory_limit)
-        rows = con.execute("""
-            WITH d AS (SELECT digest FROM keys GROUP BY digest HAVING count(*) > 1)
-            SELECT k.digest, k.id, k.length, k.date FROM keys k SEMI JOIN d USING (digest)
-            ORDER BY k.digest, k.id""").fetchall()
-        groups: dict[bytes, list[dict[str, Any]]] = {}
-        for digest, doc_id, length, date in rows:
-            groups.setdefault(digest, []).append({"id": doc_id, "length": length, "date": date})
-        decisions: list[Decision] = []
-        for digest, members in groups.items():
-            members.sort(key=self._order)
-            keeper = members[0]["id"]
+        rows = stream(con, f"""
+            WITH d AS (SELECT digest FROM keys GROUP BY digest HAVING count(*) > 1),
+                 m AS (SELECT k.digest, k.id, k.length, k.date FROM keys k SEMI JOIN d USING (digest))
+            SELECT id, digest, first_value(id) OVER w, count(*) OVER w FROM m
+            WINDOW w AS (PARTITION BY digest ORDER BY {keep_sql(self.keep)}
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)""")
+        for doc_id, digest, keeper, size in rows:
             cluster = f"exact-{digest.hex()[:16]}"
-            decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
-                                                        "dedup_cluster_size": len(members)}))
-            for row in members[1:]:
-                decisions.append(Decision(row["id"], Drop("exact_duplicate", {
-                    "duplicate_of": keeper, "similarity": 1.0, "cluster": cluster,
-                    "cluster_size": len(members)})))
-        return decisions
-
-    def _order(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return keep_order(self.keep, row["id"], row["length"], row["date"])
+            if doc_id == keeper:
+                yield Decision(keeper, metadata={"dedup_cluster_id": cluster, "dedup_cluster_size": size})
+            else:
+                yield Decision(doc_id, Drop("exact_duplicate", {
+                    "duplicate_of": keeper, "similarity": 1.0, "cluster": cluster, "cluster_size": size}))

@@ -24,5 +24,17 @@ def keep_order(rules: list[KeepRule], doc_id: str, length: int, date: str | None
     return tuple(key)
 
 
+def keep_sql(rules: list[KeepRule]) -> str:
+    """`keep_order` as a SQL ORDER BY list over columns id, length and date (DuckDB
+    compares strings by code point, as Python does)."""
+    terms: list[str] = []
+    for rule in rules:
+        if rule == "earliest":
+            terms += ["(date IS NULL)", "coalesce(date, '')"]
+        elif rule == "longest":
+            terms.append("length DESC")
+    return ", ".join([*terms, "id"])
+
+
 def document_date(doc: Document, fields: list[str]) -> str | None:
     return next((str(doc.metadata[f]) for f in fields if doc.metadata.get(f)), None)

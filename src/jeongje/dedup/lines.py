@@ -11,6 +11,7 @@ more than `max_documents` documents gets the list of such lines to remove.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from ..record import Document, Drop, Span
 from ..stage import Decision, GlobalStage, register
-from .duck import connect
+from .duck import connect, stream
 
 
 def _line_hash(line: str) -> int:
@@ -61,15 +62,15 @@ class RepeatedLineRemover(GlobalStage):
             return {"lines": []}
         return {"lines": sorted({h for _, _, h in self._lines(doc.text)})}
 
-    def decide(self, keys: Any) -> list[Decision]:
+    def decide(self, keys: Any) -> Iterator[Decision]:
         con = connect(keys, self.memory_limit)
-        rows = con.execute(f"""
+        rows = stream(con, f"""
             WITH l AS (SELECT id, unnest(lines) AS h FROM keys),
                  f AS (SELECT h, count(*) AS n FROM l GROUP BY h HAVING count(*) > {int(self.max_documents)})
             SELECT l.id, list(l.h ORDER BY l.h), list(f.n ORDER BY l.h)
-            FROM l JOIN f USING (h) GROUP BY l.id ORDER BY l.id""").fetchall()
-        return [Decision(doc_id, payload={"lines": [str(h) for h in hashes], "documents": counts})
-                for doc_id, hashes, counts in rows]
+            FROM l JOIN f USING (h) GROUP BY l.id""")
+        for doc_id, hashes, counts in rows:
+            yield Decision(doc_id, payload={"lines": [str(h) for h in hashes], "documents": counts})
 
     def apply(self, doc: Document, decision: Decision) -> Drop | None:
         payload = decision.payload or {}

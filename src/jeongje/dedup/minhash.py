@@ -7,12 +7,14 @@ of a bucket to the bucket's smallest id; only candidate pairs are verified with 
 estimated Jaccard similarity of their signatures (>= `threshold`); union-find turns the
 verified pairs into clusters; a deterministic keep rule picks one document per cluster.
 Candidate pairs stay in DuckDB (which spills to disk past `memory_limit`), are verified
-there, and only the verified edges come out, as numpy arrays of integer ids; Python objects
-are made only for the members of clusters, one per duplicate document.
+there, and only the verified edges come out, as numpy arrays of integer ids. The keep rule
+runs in DuckDB too (a window order), and the decisions stream out of it in chunks: no
+Python object outlives its chunk, whatever the number of duplicates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -21,8 +23,8 @@ import pyarrow as pa
 
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
-from .duck import connect
-from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_order
+from .duck import connect, stream
+from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_sql
 from .signatures import band_hashes, shingle_hashes, signatures
 
 
@@ -66,23 +68,29 @@ class MinHashDeduplicator(GlobalStage):
         return self.bands * self.rows
 
     def keys(self, doc: Document) -> dict[str, Any]:
-        return self.keys_batch([doc])[0]
+        return self.keys_batch([doc]).to_pylist()[0]  # type: ignore[no-any-return]
 
-    def keys_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
+    def keys_batch(self, docs: list[Document]) -> pa.Table:
+        """The batch's rows as one table built from the numpy arrays (no Python list per
+        document): signatures and band hashes as list columns over their flat arrays."""
         hashes = [shingle_hashes(d.text, self.shingle, self.ngram) for d in docs]
         sig = signatures(hashes, self.num_perm)
         bands = band_hashes(sig, self.bands, self.rows)
-        exact = self.verify == "exact"
-        return [{"signature": sig[i].tolist(), "bands": bands[i].tolist(),
-                 "length": len(d.text), "date": document_date(d, self.date_fields),
-                 "shingles": np.unique(hashes[i]).tolist() if exact else []}
-                for i, d in enumerate(docs)]
+        shingles = [np.unique(h) for h in hashes] if self.verify == "exact" else [np.empty(0, np.uint64)] * len(docs)
+        return pa.Table.from_arrays([
+            _lists(np.ascontiguousarray(sig).ravel(), [sig.shape[1]] * len(docs), pa.uint32()),
+            _lists(np.ascontiguousarray(bands).ravel(), [bands.shape[1]] * len(docs), pa.uint64()),
+            pa.array([len(d.text) for d in docs], pa.int64()),
+            pa.array([document_date(d, self.date_fields) for d in docs], pa.string()),
+            _lists(np.concatenate(shingles) if shingles else np.empty(0, np.uint64),
+                   [len(x) for x in shingles], pa.uint64()),
+        ], schema=self.key_schema)
 
     # The reduce in two halves, so that an executor can run the shuffle itself:
     # bucket_rows/bucket_pairs group (band, hash) buckets (DuckDB here, a distributed
     # groupby on a cluster), decide_from_pairs verifies and clusters the candidate pairs.
 
-    def decide(self, keys: Any) -> list[Decision]:
+    def decide(self, keys: Any) -> Iterator[Decision]:
         con = connect(keys, self.memory_limit)
         con.execute("""
             CREATE TEMP TABLE pairs AS
@@ -109,7 +117,7 @@ class MinHashDeduplicator(GlobalStage):
         return pa.table({"id": pa.array(ids[1:], pa.string()),
                          "root": pa.array([root] * max(len(ids) - 1, 0), pa.string())})
 
-    def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> list[Decision]:
+    def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> Iterator[Decision]:
         """Verify and cluster candidate pairs found by an external shuffle."""
         con = connect(keys, self.memory_limit)
         con.register("found", pa.table({"a": pa.array([p[0] for p in pairs], pa.string()),
@@ -131,7 +139,7 @@ class MinHashDeduplicator(GlobalStage):
               FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)
             GROUP BY a, b"""
 
-    def _cluster(self, con: Any) -> list[Decision]:
+    def _cluster(self, con: Any) -> Iterator[Decision]:
         """Verify the candidate `pairs` in DuckDB, join the verified ones into components
         with numpy arrays of integer ids (never one Python object per pair), and keep one
         document per component."""
@@ -140,43 +148,40 @@ class MinHashDeduplicator(GlobalStage):
                        FROM (SELECT a AS id FROM pairs UNION SELECT b FROM pairs)""")
         n = con.execute("SELECT count(*) FROM cand").fetchone()[0]
         if not n:
-            return []
+            return
         edges = con.execute(f"""
             SELECT ca.ix AS x, cb.ix AS y FROM ({self._similarity_sql("pairs")}) s
             JOIN cand ca ON ca.id = s.a JOIN cand cb ON cb.id = s.b
             WHERE s.sim >= {float(self.threshold)!r}""").fetchnumpy()
         roots = components(n, np.asarray(edges["x"], np.int64), np.asarray(edges["y"], np.int64))
         con.register("roots", pa.table({"ix": np.arange(n, dtype=np.int64), "root": roots}))
-        members = con.execute("""
-            SELECT c.id, r.root, k.length, k.date FROM cand c JOIN roots r USING (ix)
-            JOIN keys k USING (id)
-            WHERE r.root IN (SELECT root FROM roots GROUP BY root HAVING count(*) > 1)
-            ORDER BY r.root, c.id""").fetchall()
-        clusters: list[list[tuple[Any, ...]]] = []
-        for row in members:
-            if not clusters or clusters[-1][0][1] != row[1]:
-                clusters.append([])
-            clusters[-1].append(row)
-        links = []  # (dropped, keeper) in cluster order
-        for rows in clusters:
-            rows.sort(key=lambda r: keep_order(self.keep, r[0], r[2], r[3]))
-            links += [(r[0], rows[0][0]) for r in rows[1:]]
-        con.register("links", pa.table({"a": pa.array([x for x, _ in links], pa.string()),
-                                        "b": pa.array([k for _, k in links], pa.string())}))
-        sims = dict(((a, b), sim) for a, b, sim in
-                    con.execute(self._similarity_sql("links")).fetchall())
-        decisions: list[Decision] = []
-        for rows in clusters:
-            keeper = rows[0][0]
+        # members of clusters of two or more, each with its cluster's keeper (the keep rule as
+        # a window order) and size; then each dropped member's similarity to its keeper
+        con.execute(f"""
+            CREATE TEMP TABLE ranked AS
+            SELECT id, first_value(id) OVER w AS keeper, count(*) OVER w AS size FROM (
+              SELECT c.id, r.root, k.length, k.date FROM cand c JOIN roots r USING (ix) JOIN keys k USING (id)
+              WHERE r.root IN (SELECT root FROM roots GROUP BY root HAVING count(*) > 1))
+            WINDOW w AS (PARTITION BY root ORDER BY {keep_sql(self.keep)}
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)""")
+        con.execute("CREATE TEMP VIEW links AS SELECT id AS a, keeper AS b FROM ranked WHERE id <> keeper")
+        for doc_id, keeper, size, sim in stream(con, f"""
+                SELECT r.id, r.keeper, r.size, s.sim FROM ranked r
+                LEFT JOIN ({self._similarity_sql("links")}) s ON s.a = r.id AND s.b = r.keeper"""):
             cluster = f"near-{keeper}"
-            decisions.append(Decision(keeper, metadata={"dedup_cluster_id": cluster,
-                                                        "dedup_cluster_size": len(rows)}))
-            for r in rows[1:]:
-                decisions.append(Decision(r[0], Drop("near_duplicate", {
-                    "duplicate_of": keeper, "similarity": round(sims[(r[0], keeper)], 4),
-                    "similarity_kind": self.verify, "threshold": self.threshold,
-                    "cluster": cluster, "cluster_size": len(rows)})))
-        return decisions
+            if doc_id == keeper:
+                yield Decision(keeper, metadata={"dedup_cluster_id": cluster, "dedup_cluster_size": size})
+            else:
+                yield Decision(doc_id, Drop("near_duplicate", {
+                    "duplicate_of": keeper, "similarity": round(sim, 4), "similarity_kind": self.verify,
+                    "threshold": self.threshold, "cluster": cluster, "cluster_size": size}))
+
+
+def _lists(flat: np.ndarray, sizes: list[int], kind: pa.DataType) -> pa.Array:
+    """A list column of consecutive runs of `flat` with the given sizes."""
+    offsets = np.zeros(len(sizes) + 1, np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, kind))
 
 
 def components(n: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:

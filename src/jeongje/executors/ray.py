@@ -106,7 +106,7 @@ class RayExecutor:
         run_steps(job, run_tasks, reduce=reduce)
 
 
-def _shuffled_decide(ray: Any, stage: Any, out: Any, dataset: Any, names: list[str]) -> list[Any]:
+def _shuffled_decide(ray: Any, stage: Any, out: Any, dataset: Any, names: list[str]) -> Any:
     """Candidate pairs by a Ray Data groupby on (band, hash) -- the shuffle runs on the
     cluster, whose workers read the stored rows from the output store (local or remote)
     -- then the stage verifies and clusters them."""

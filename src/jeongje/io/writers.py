@@ -69,16 +69,22 @@ def write_table(out: Store, name: str, table: pa.Table) -> None:
         raise
 
 
-class _ParquetTable:
-    def __init__(self, out: Store, name: str, schema: pa.Schema) -> None:
+class ShardTable:
+    """A Parquet file written in parts (row dicts or tables) and published by `commit`."""
+
+    def __init__(self, out: Store, name: str, schema: pa.Schema, compression: str = "zstd") -> None:
         self.out, self.name = out, name
         self.tmp = out.staging(name)
         self.schema = schema
         self.rows: list[dict[str, Any]] = []
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.writer = pq.ParquetWriter(self.tmp, schema, compression=compression)
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
+
+    def write_table(self, table: pa.Table) -> None:
+        self.flush()
+        self.writer.write_table(table)
 
     def flush(self) -> None:
         if self.rows:
@@ -142,16 +148,18 @@ class ShardWriter:
             doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
             name = f"documents/{part_name(index, doc_suffix)}"
             self.documents: Any = (_JsonlDocuments(out, name) if fmt == "jsonl"
-                                   else _ParquetTable(out, name, DOCUMENTS_SCHEMA))
+                                   else ShardTable(out, name, DOCUMENTS_SCHEMA))
             parts: list[Any] = [self.documents]
         else:
-            self.documents = _ParquetTable(out, work_name(step, "docs", index), WORK_SCHEMA)
+            # intermediate files, read once and removed: LZ4 writes faster than zstd and
+            # reads several times faster
+            self.documents = ShardTable(out, work_name(step, "docs", index), WORK_SCHEMA, "lz4")
             assert key_schema is not None
-            self.keys = _ParquetTable(out, work_name(step, "keys", index),
-                                      pa.schema([("id", pa.string()), *key_schema]))
+            self.keys = ShardTable(out, work_name(step, "keys", index),
+                                   pa.schema([("id", pa.string()), *key_schema]), "lz4")
             parts = [self.documents, self.keys]
-        self.ledger = _ParquetTable(out, f"ledger/{part_name(index, '.parquet', step)}", LEDGER_SCHEMA)
-        self.edits = _ParquetTable(out, f"edits/{part_name(index, '.parquet', step)}", EDITS_SCHEMA)
+        self.ledger = ShardTable(out, f"ledger/{part_name(index, '.parquet', step)}", LEDGER_SCHEMA)
+        self.edits = ShardTable(out, f"edits/{part_name(index, '.parquet', step)}", EDITS_SCHEMA)
         self._parts = (*parts, self.ledger, self.edits)
         self.originals: Any = None
         if originals:
@@ -164,10 +172,21 @@ class ShardWriter:
     def survivor(self, doc: Document, key_row: dict[str, Any], original: str | None = None) -> None:
         """A document that goes on to the next step, and its row for the global stage;
         `original` (the text as read) travels with it when originals are sampled."""
+        self._work_doc(doc, original)
+        self.keys.add({"id": doc.id, **key_row})
+
+    def survivors(self, docs: list[Document], keys: pa.Table, originals: list[str | None]) -> None:
+        """Documents that go on, with their rows for the global stage as one table (one
+        row per document, in order, with the stage's key columns)."""
+        for doc, original in zip(docs, originals, strict=True):
+            self._work_doc(doc, original)
+        ids = pa.array([doc.id for doc in docs], pa.string())
+        self.keys.write_table(pa.Table.from_arrays([ids, *keys.columns], schema=self.keys.schema))
+
+    def _work_doc(self, doc: Document, original: str | None) -> None:
         rest = doc.to_dict()
         self.documents.add({"id": doc.id, "text": rest.pop("text"), "doc": dumps(rest),
                             "original": original if self.originals is not None else None})
-        self.keys.add({"id": doc.id, **key_row})
 
     def kept(self, doc: Document) -> None:
         self.documents.add({"id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata)})

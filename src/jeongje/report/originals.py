@@ -52,10 +52,10 @@ class OriginalsSample:
     other parts of a shard, published atomically with them."""
 
     def __init__(self, out: Store, name: str, limit: int) -> None:
-        from ..io.writers import _ParquetTable
+        from ..io.writers import ShardTable
 
         self.limit = limit
-        self.table = _ParquetTable(out, name, ORIGINALS_SCHEMA)
+        self.table = ShardTable(out, name, ORIGINALS_SCHEMA)
         # (outcome, stage, reason) -> max-heap of (-rank, id, row) holding the smallest ranks
         self.heaps: dict[tuple[str, str, str], list[tuple[int, str, dict[str, Any]]]] = {}
 
