@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import jeongje
 from jeongje.dedup.minhash import MinHashDeduplicator, components
 from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures, similarity
-from jeongje.errors import ConfigError
+from jeongje.errors import ConfigError, StageError
 from jeongje.recipe import recipe_from_dict
 from jeongje.record import Document, Source
 
-from .conftest import KOREAN
+from .conftest import KOREAN, write_jsonl
 
 STORY = ("가온시는 내년부터 65세 이상 시민에게 시내버스 요금을 지원한다고 3일 밝혔다. 지원 대상은 약 8만 명으로, "
          "연간 예산은 120억원 규모다. 시는 교통카드 등록 절차를 간소화하고, 읍면 지역에는 찾아가는 "
@@ -133,3 +134,11 @@ def test_numpy_components_equal_a_plain_union_find(case):
     x = np.array([a for a, _ in edges], dtype=np.int64)
     y = np.array([b for _, b in edges], dtype=np.int64)
     assert components(n, x, y).tolist() == [find(v) for v in range(n)]
+
+
+def test_a_memory_limit_too_small_for_duckdb_is_a_clear_error(tmp_path):
+    write_jsonl(tmp_path / "in.jsonl", [{"id": f"s{i}", "text": f"{i}번 기사. {STORY}"} for i in range(3000)])
+    recipe = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1MB"}}]})
+    with pytest.raises(StageError, match=r"DuckDB ran out of memory .*raise the stage's memory_limit parameter "
+                                         r"\(now '1MB'\)"):
+        jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", recipe, workers=1, progress=False)

@@ -221,12 +221,19 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
             raise
         except Exception as e:
             raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
-                             f"row files under {out.location(WORK)}: {type(e).__name__}: {e}") from e
+                             f"row files under {out.location(WORK)}: {_reduce_error(stage, e)}") from e
         _write_decisions(out, step, stage, shards, paths, spill, Path(tmp))
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
     out.write_json(reduce_marker_name(step), {"step": step, "stage": stage.name,
                                               "fingerprint": fingerprint, "stats": stats.to_dict()})
     return stats
+
+
+def _reduce_error(stage: GlobalStage, e: Exception) -> str:
+    if type(e).__name__ == "OutOfMemoryException":  # DuckDB's; its advice names SQL settings
+        return (f"DuckDB ran out of memory ({str(e).splitlines()[0]}); raise the stage's "
+                f"memory_limit parameter (now {getattr(stage, 'memory_limit', '?')!r})")
+    return f"{type(e).__name__}: {e}"
 
 
 DECISION_CHUNK = 65536  # decisions turned into rows at a time

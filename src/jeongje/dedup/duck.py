@@ -16,7 +16,14 @@ def connect(keys: Any, memory_limit: str) -> Any:
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/jeongje-duckdb'")
     con.execute("SET preserve_insertion_order = false")
-    con.register("keys", keys)
+    files = getattr(keys, "files", None)  # a pyarrow dataset of local Parquet files
+    if files and all(isinstance(f, str) and "://" not in f for f in files):
+        # DuckDB's own Parquet reader stays within memory_limit; scanning the Arrow
+        # dataset instead held about twice as much outside it (measured on 500k rows)
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con.execute(f"CREATE VIEW keys AS SELECT * FROM read_parquet([{listed}])")
+    else:
+        con.register("keys", keys)
     return con
 
 

@@ -133,11 +133,12 @@ class MinHashDeduplicator(GlobalStage):
                   SELECT p.a, p.b, ka.shingles AS sa, kb.shingles AS sb,
                          len(list_intersect(ka.shingles, kb.shingles))::DOUBLE AS i
                   FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)"""
+        # the share of equal positions, per row (no unnest and regroup: half the memory)
         return f"""
-            SELECT a, b, avg((x = y)::DOUBLE) AS sim FROM (
-              SELECT p.a AS a, p.b AS b, unnest(ka.signature) AS x, unnest(kb.signature) AS y
-              FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)
-            GROUP BY a, b"""
+            SELECT p.a AS a, p.b AS b,
+                   list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))
+                   / len(ka.signature) AS sim
+            FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b"""
 
     def _cluster(self, con: Any) -> Iterator[Decision]:
         """Verify the candidate `pairs` in DuckDB, join the verified ones into components
