@@ -142,3 +142,10 @@ def test_a_memory_limit_too_small_for_duckdb_is_a_clear_error(tmp_path):
     with pytest.raises(StageError, match=r"DuckDB ran out of memory .*raise the stage's memory_limit parameter "
                                          r"\(now '1MB'\)"):
         jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", recipe, workers=1, progress=False)
+    # memory_limit is not part of the run's identity: the same command with more resumes
+    # (the first step's shards are done) instead of being refused as another run
+    done = sorted(p.name for p in (tmp_path / "out" / "_markers").glob("shard-*.json"))
+    assert done
+    roomy = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1GB"}}]})
+    result = jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", roomy, workers=1, progress=False)
+    assert result.counts["records"] == 3000 and result.counts["dropped"] > 2900  # near-copies of one story

@@ -118,7 +118,7 @@ def plan(inputs: list[str] | str, out: str | Store, recipe: Recipe, fields: Fiel
               originals=resolve_limit(originals, sum(f.size for f in files)))
     identity = {
         "inputs": [[f.name, f.size, s] for f, s in zip(files, sums, strict=True)],
-        "recipe": recipe.to_dict(), "stage_versions": recipe.versions(),
+        "recipe": _identity(recipe), "stage_versions": recipe.versions(),
         "fields": [fields.text, fields.id, fields.max_record_bytes, fields.encoding,
                    list(fields.site_policies)], "format": fmt,
         "shard_bytes": shard_bytes, "jeongje": __version__,
@@ -128,6 +128,15 @@ def plan(inputs: list[str] | str, out: str | Store, recipe: Recipe, fields: Fiel
     job.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
     _check_text_field(job)
     return job
+
+
+def _identity(recipe: Recipe) -> dict[str, Any]:
+    """The recipe as far as it decides the output: resource parameters (a dedup stage's
+    DuckDB memory_limit) left out, so a run resumes when only they change."""
+    resolved = recipe.to_dict()
+    for spec, stage in zip(resolved["stages"], recipe.stages, strict=True):
+        spec["params"] = {k: v for k, v in spec["params"].items() if k not in stage.resource_params}
+    return resolved
 
 
 def _check_text_field(job: Job) -> None:

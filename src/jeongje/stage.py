@@ -38,6 +38,9 @@ class Stage(ABC):
     #: to main text): later edits refer to its output, which is also the "original" that
     #: the audit sample keeps for documents that get past it.
     replaces_text: ClassVar[bool] = False
+    #: Parameters that change how much a stage uses (memory), never what it outputs: left
+    #: out of a run's identity, so a run can resume with other values.
+    resource_params: ClassVar[frozenset[str]] = frozenset()
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch."""

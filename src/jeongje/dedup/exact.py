@@ -35,6 +35,7 @@ class ExactDeduplicator(GlobalStage):
     description: ClassVar[str] = "drop documents whose cleaned text repeats another's"
     key_schema: ClassVar[Any] = pa.schema([("digest", pa.binary(16)), ("length", pa.int64()),
                                            ("date", pa.string())])
+    resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
 
     keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
     date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))

@@ -38,6 +38,7 @@ class RepeatedLineRemover(GlobalStage):
     reasons: ClassVar[frozenset[str]] = frozenset()
     description: ClassVar[str] = "remove lines repeated across many documents (site-wide boilerplate)"
     key_schema: ClassVar[Any] = pa.schema([("lines", pa.list_(pa.int64()))])
+    resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
 
     max_documents: int = 10
     min_chars: int = 20

@@ -46,6 +46,7 @@ class MinHashDeduplicator(GlobalStage):
     key_schema: ClassVar[Any] = pa.schema([
         ("signature", pa.list_(pa.uint32())), ("bands", pa.list_(pa.uint64())),
         ("length", pa.int64()), ("date", pa.string()), ("shingles", pa.list_(pa.uint64()))])
+    resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
 
     shingle: Literal["char", "word"] = "char"
     ngram: int = 5
