@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import jeongje
 from jeongje.dedup.exact import ExactDeduplicator
+from jeongje.dedup.keep import DEFAULT_KEEP, keep_order, keep_sql
 from jeongje.errors import StageError
 from jeongje.recipe import recipe_from_dict
 from jeongje.record import Document, Source
@@ -83,3 +87,19 @@ def test_same_output_whatever_the_worker_count_and_after_resume(dupes, tmp_path)
         run(dupes, out, workers=2, shard_bytes=1500)  # a finished run removed them: an error, not a pass-through
     run(dupes, out, workers=2, shard_bytes=1500, overwrite=True)
     assert snapshot(out) == snapshot(tmp_path / "w1")
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=4), st.integers(0, 5),
+                          st.one_of(st.none(), st.sampled_from(["2024-01-02", "2024-01-10", "2023-12-31", ""]))),
+                min_size=1, max_size=12),
+       st.sampled_from([DEFAULT_KEEP, ["longest"], ["earliest"], ["smallest_id"], ["longest", "earliest"]]))
+@settings(max_examples=150, deadline=None)
+def test_the_keep_rule_in_duckdb_orders_as_keep_order(rows, rules):
+    rows = [r for r in rows if "\x00" not in r[0]]
+    assume(rows)
+    con = duckdb.connect()
+    con.register("m", pa.table({"id": [r[0] for r in rows], "length": [r[1] for r in rows],
+                                "date": pa.array([r[2] for r in rows], pa.string())}))
+    got = con.execute(f"SELECT id, length, date FROM m ORDER BY {keep_sql(rules)}").fetchall()
+    assert got == sorted(rows, key=lambda r: keep_order(rules, *r))
+

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import StageError
+from .errors import JeongjeError, StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
 from .io.store import Store, spill_dir
@@ -209,20 +209,25 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
         raise StageError(f"{stage.name}: stored rows missing ({missing[:3]}); rerun with --overwrite")
     with out.fetch(names) as paths, tempfile.TemporaryDirectory(dir=spill_dir()) as tmp:
         spill = Path(tmp) / "decisions.parquet"
+        decisions: Iterable[Decision] = ()
         try:
             n_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
             import pyarrow.dataset as pads  # only the reduce side needs it (it imports pandas)
 
             dataset = pads.dataset([str(p) for p in paths], format="parquet")
-            decisions: Iterable[Decision] = (
-                () if not n_rows else decide(dataset, names) if decide is not None else stage.decide(dataset))
+            if n_rows:
+                decisions = decide(dataset, names) if decide is not None else stage.decide(dataset)
             _spill_decisions(stage, decisions, spill)
-        except StageError:
+            _write_decisions(out, step, stage, shards, paths, spill, Path(tmp))
+        except JeongjeError:
             raise
         except Exception as e:
             raise StageError(f"{stage.name}: the global decision failed over {len(paths)} stored "
                              f"row files under {out.location(WORK)}: {_reduce_error(stage, e)}") from e
-        _write_decisions(out, step, stage, shards, paths, spill, Path(tmp))
+        finally:
+            close = getattr(decisions, "close", None)  # a generator stopped by an error holds
+            if close is not None:  # its DuckDB connection until it is closed
+                close()
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
     out.write_json(reduce_marker_name(step), {"step": step, "stage": stage.name,
                                               "fingerprint": fingerprint, "stats": stats.to_dict()})
@@ -264,30 +269,40 @@ def _write_decisions(out: Store, step: int, stage: GlobalStage, shards: list[int
     (shard, id) out of core; the files are then written one after the other."""
     import duckdb
 
-    from .dedup.duck import arrow_reader
+    from .dedup.duck import arrow_reader, parquet_view
 
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{getattr(stage, 'memory_limit', '1GB')}'")
-    con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
-    con.execute("CREATE TEMP TABLE dec AS SELECT * FROM read_parquet(?)", [str(spill)])
-    con.execute("CREATE TEMP TABLE loc (id VARCHAR, pos INTEGER)")
-    for pos, path in enumerate(paths):
-        con.execute("INSERT INTO loc SELECT id, ? FROM read_parquet(?) SEMI JOIN dec USING (id)",
-                    [pos, str(path)])
-    lost = con.execute("SELECT count(*) FROM dec ANTI JOIN loc USING (id)").fetchall()[0][0]
-    if lost:
-        raise StageError(f"stage {stage.name} decided {lost} ids that no shard holds")
-    reader = arrow_reader(con.sql("""
-        SELECT l.pos, d.* FROM dec d JOIN (SELECT id, max(pos) AS pos FROM loc GROUP BY id) l USING (id)
-        ORDER BY l.pos, d.id"""), DECISION_CHUNK)
     files = _DecisionFiles(out, [work_name(step, "decisions", i) for i in shards])
-    for batch in reader:
-        pos = batch.column(0).to_numpy()
-        starts = [0, *(np.flatnonzero(pos[1:] != pos[:-1]) + 1).tolist()]
-        for lo, hi in zip(starts, [*starts[1:], len(pos)], strict=True):
-            files.write(int(pos[lo]), pa.Table.from_batches([batch.slice(lo, hi - lo)]).drop_columns(["pos"]))
-    files.close()
-    con.close()
+    try:
+        con.execute(f"SET memory_limit = '{getattr(stage, 'memory_limit', '1GB')}'")
+        con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
+        parquet_view(con, "spilled", [str(spill)])
+        con.execute("CREATE TEMP TABLE dec AS SELECT * FROM spilled")
+        con.execute("CREATE TEMP TABLE loc (id VARCHAR, pos INTEGER)")
+        for pos, path in enumerate(paths):
+            parquet_view(con, f"shard{pos}", [str(path)])
+            con.execute(f"INSERT INTO loc SELECT id, {pos} FROM shard{pos} SEMI JOIN dec USING (id)")
+        lost = con.execute("SELECT count(*) FROM dec ANTI JOIN loc USING (id)").fetchall()[0][0]
+        if lost:
+            raise StageError(f"stage {stage.name} decided {lost} ids that no shard holds")
+        # a total order: should an id get several decisions, the last one (which the next
+        # step applies) is the same on every run -- a drop after the annotations
+        reader = arrow_reader(con.sql("""
+            SELECT l.pos, d.* FROM dec d JOIN (SELECT id, max(pos) AS pos FROM loc GROUP BY id) l USING (id)
+            ORDER BY l.pos, d.id, d.reason NULLS FIRST, d.detail, d.metadata, d.payload"""), DECISION_CHUNK)
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            pos = batch.column(0).to_numpy()
+            starts = [0, *(np.flatnonzero(pos[1:] != pos[:-1]) + 1).tolist()]
+            for lo, hi in zip(starts, [*starts[1:], len(pos)], strict=True):
+                files.write(int(pos[lo]), pa.Table.from_batches([batch.slice(lo, hi - lo)]).drop_columns(["pos"]))
+        files.close()
+    except BaseException:
+        files.abort()
+        raise
+    finally:
+        con.close()
 
 
 class _DecisionFiles:
@@ -308,6 +323,11 @@ class _DecisionFiles:
 
     def close(self) -> None:
         self._advance(len(self.names))
+
+    def abort(self) -> None:
+        if self.open is not None:
+            self.open.abort()
+            self.open = None
 
     def _advance(self, pos: int) -> None:
         if self.open is not None:

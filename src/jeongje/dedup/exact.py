@@ -54,12 +54,12 @@ class ExactDeduplicator(GlobalStage):
         rows = stream(con, f"""
             WITH d AS (SELECT digest FROM keys GROUP BY digest HAVING count(*) > 1),
                  m AS (SELECT k.digest, k.id, k.length, k.date FROM keys k SEMI JOIN d USING (digest))
-            SELECT id, digest, first_value(id) OVER w, count(*) OVER w FROM m
+            SELECT id, digest, first_value(id) OVER w, count(*) OVER w, row_number() OVER w = 1 FROM m
             WINDOW w AS (PARTITION BY digest ORDER BY {keep_sql(self.keep)}
                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)""")
-        for doc_id, digest, keeper, size in rows:
+        for doc_id, digest, keeper, size, is_keeper in rows:
             cluster = f"exact-{digest.hex()[:16]}"
-            if doc_id == keeper:
+            if is_keeper:  # not `doc_id == keeper`: an id in two shards is kept once
                 yield Decision(keeper, metadata={"dedup_cluster_id": cluster, "dedup_cluster_size": size})
             else:
                 yield Decision(doc_id, Drop("exact_duplicate", {

@@ -161,17 +161,20 @@ class MinHashDeduplicator(GlobalStage):
         # a window order) and size; then each dropped member's similarity to its keeper
         con.execute(f"""
             CREATE TEMP TABLE ranked AS
-            SELECT id, first_value(id) OVER w AS keeper, count(*) OVER w AS size FROM (
+            SELECT id, first_value(id) OVER w AS keeper, count(*) OVER w AS size,
+                   row_number() OVER w = 1 AS is_keeper FROM (
               SELECT c.id, r.root, k.length, k.date FROM cand c JOIN roots r USING (ix) JOIN keys k USING (id)
               WHERE r.root IN (SELECT root FROM roots GROUP BY root HAVING count(*) > 1))
             WINDOW w AS (PARTITION BY root ORDER BY {keep_sql(self.keep)}
                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)""")
-        con.execute("CREATE TEMP VIEW links AS SELECT id AS a, keeper AS b FROM ranked WHERE id <> keeper")
-        for doc_id, keeper, size, sim in stream(con, f"""
-                SELECT r.id, r.keeper, r.size, s.sim FROM ranked r
-                LEFT JOIN ({self._similarity_sql("links")}) s ON s.a = r.id AND s.b = r.keeper"""):
+        con.execute("CREATE TEMP VIEW links AS SELECT DISTINCT id AS a, keeper AS b FROM ranked WHERE NOT is_keeper")
+        # max(): one similarity per link even when an id is in two shards (its rows repeat)
+        for doc_id, keeper, size, is_keeper, sim in stream(con, f"""
+                SELECT r.id, r.keeper, r.size, r.is_keeper, s.sim FROM ranked r LEFT JOIN (
+                  SELECT a, b, max(sim) AS sim FROM ({self._similarity_sql("links")}) GROUP BY a, b) s
+                ON s.a = r.id AND s.b = r.keeper"""):
             cluster = f"near-{keeper}"
-            if doc_id == keeper:
+            if is_keeper:
                 yield Decision(keeper, metadata={"dedup_cluster_id": cluster, "dedup_cluster_size": size})
             else:
                 yield Decision(doc_id, Drop("near_duplicate", {
