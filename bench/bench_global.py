@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import markdown, measure  # noqa: E402
 
-from jeongje.dedup.minhash import MinHashDeduplicator  # noqa: E402
+from jeongje.dedup.minhash import MinHashDeduplicator, _lists  # noqa: E402
 from jeongje.dedup.signatures import _mix, band_hashes  # noqa: E402
 from jeongje.io.writers import work_name  # noqa: E402
 from jeongje.runner import BATCH_SIZE  # noqa: E402
@@ -74,13 +74,10 @@ def write_keys(out: Path, n: int, shards: int) -> int:
         bands = band_hashes(sig, stage.bands, stage.rows)
         m = len(doc)
         table = pa.Table.from_arrays([
-            _ids(doc),
-            pa.ListArray.from_arrays(pa.array(np.arange(0, m * PERM + 1, PERM, dtype=np.int32)),
-                                     pa.array(sig.ravel(), pa.uint32())),
-            pa.ListArray.from_arrays(pa.array(np.arange(0, m * stage.bands + 1, stage.bands, dtype=np.int32)),
-                                     pa.array(bands.ravel(), pa.uint64())),
+            _ids(doc), _lists(sig.ravel(), [PERM] * m, pa.uint32()),
+            _lists(bands.ravel(), [stage.bands] * m, pa.uint64()),
             pa.array(np.where(dup, 1900, 2000)), pa.nulls(m, pa.string()),  # originals are kept (longest)
-            pa.ListArray.from_arrays(pa.array(np.zeros(m + 1, np.int32)), pa.array([], pa.uint64())),
+            _lists(np.empty(0, np.uint64), [0] * m, pa.uint64()),
         ], schema=schema)
         path = out / work_name(0, "keys", s)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -267,15 +267,11 @@ def _write_decisions(out: Store, step: int, stage: GlobalStage, shards: list[int
     """Each shard's decisions file, sorted by id: DuckDB finds the shard of every decided
     id (the last one, should an id be in several) and sorts the spilled decisions by
     (shard, id) out of core; the files are then written one after the other."""
-    import duckdb
+    from .dedup.duck import arrow_reader, parquet_view, session
 
-    from .dedup.duck import arrow_reader, parquet_view
-
-    con = duckdb.connect()
+    con = session(getattr(stage, "memory_limit", "1GB"), str(tmp / "duckdb"))
     files = _DecisionFiles(out, [work_name(step, "decisions", i) for i in shards])
     try:
-        con.execute(f"SET memory_limit = '{getattr(stage, 'memory_limit', '1GB')}'")
-        con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
         parquet_view(con, "spilled", [str(spill)])
         con.execute("CREATE TEMP TABLE dec AS SELECT * FROM spilled")
         con.execute("CREATE TEMP TABLE loc (id VARCHAR, pos INTEGER)")

@@ -7,15 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def connect(keys: Any, memory_limit: str) -> Any:
-    """An in-memory DuckDB with the stored key rows registered as `keys`; past
-    `memory_limit` it spills to a folder under the system temp directory."""
+def session(memory_limit: str, temp_directory: str | None = None) -> Any:
+    """An in-memory DuckDB that spills past `memory_limit` to `temp_directory` (default: a
+    folder under the system temp directory)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/jeongje-duckdb'")
+    con.execute(f"SET temp_directory = '{temp_directory or tempfile.gettempdir() + '/jeongje-duckdb'}'")
     con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def connect(keys: Any, memory_limit: str) -> Any:
+    """A `session` with the stored key rows as `keys`."""
+    con = session(memory_limit)
     files = getattr(keys, "files", None)  # a pyarrow dataset of Parquet files
     if files and plain_paths(files):
         parquet_view(con, "keys", files)
