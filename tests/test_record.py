@@ -86,3 +86,77 @@ def test_several_edit_calls_in_one_stage_record_offsets_into_the_stage_input(cas
     assert replay(text, mine) == doc.text
     assert all(0 <= e.start <= e.end <= len(text) for e in mine)
     assert doc.edits[0].stage == "earlier"
+
+
+def _reference_compose(prior: list[Edit], span: Span, current: str, stage: str) -> list[Edit]:
+    """The plain statement of folding one span into a stage's earlier edits: every prior
+    edit's place in the current text, recomputed for each span (quadratic, obviously right)."""
+    a, b = span.start, span.end
+    ranges, delta = [], 0
+    for e in prior:
+        cs = e.start + delta
+        ranges.append((cs, cs + len(e.replacement)))
+        delta += len(e.replacement) - (e.end - e.start)
+    overlapped = {i for i, (cs, ce) in enumerate(ranges)
+                  if (cs < b and a < ce)
+                  or (cs <= b and a <= ce and (a == b or cs == ce or prior[i].start == prior[i].end))}
+    lo = min([a] + [ranges[i][0] for i in overlapped])
+    hi = max([b] + [ranges[i][1] for i in overlapped])
+
+    def to_input(x: int, at_end: bool) -> int:
+        return x - sum(len(e.replacement) - (e.end - e.start) for e, (cs, ce) in zip(prior, ranges)
+                       if ce < x or (ce == x and (cs < x if at_end else True)))
+
+    detail = dict(span.detail)
+    if overlapped:
+        detail.setdefault("merged_with", sorted({prior[i].reason for i in overlapped}))
+    start_in = to_input(lo, False)
+    end_in = start_in if lo == hi else to_input(hi, True)
+    start_in = min([start_in] + [prior[i].start for i in overlapped])
+    end_in = max([end_in] + [prior[i].end for i in overlapped])
+    merged = Edit(stage, 1, span.reason, start_in, end_in,
+                  current[lo:a] + span.replacement + current[b:hi], detail)
+    keyed = [(e.start, e.end, ranges[i][0], e) for i, e in enumerate(prior) if i not in overlapped]
+    keyed.append((merged.start, merged.end, lo, merged))
+    keyed.sort(key=lambda k: k[:3])
+    return [k[3] for k in keyed]
+
+
+@st.composite
+def dense_edit_rounds(draw):
+    """Several rounds of many small spans, touching, empty (insertions) and deletions."""
+    text = draw(st.text(alphabet="가나 a\n", max_size=40))
+    rounds, current_len = [], len(text)
+    for _ in range(draw(st.integers(1, 5))):
+        cuts = sorted(draw(st.lists(st.integers(0, current_len), max_size=14)))
+        spans, pos = [], 0
+        for i in range(0, len(cuts) - 1, 2):
+            if cuts[i] >= pos:
+                spans.append((cuts[i], cuts[i + 1], draw(st.sampled_from(["", "X", "YZ", " "]))))
+                pos = cuts[i + 1]
+        rounds.append(spans)
+        current_len += sum(len(r) - (e - s) for s, e, r in spans)
+    return text, rounds
+
+
+@given(dense_edit_rounds())
+def test_composing_edits_matches_the_quadratic_statement(case):
+    text, rounds = case
+    doc = Document("x", text, Source("f", line=1))
+    expected: list[Edit] = []
+    for n, spans in enumerate(rounds):
+        doc.edit("s", 1, [Span(s, e, f"r{n}", r) for s, e, r in spans])
+        if not expected:  # nothing to fold into: the spans are the edits
+            expected = [Edit("s", 1, f"r{n}", s, e, r) for s, e, r in spans if s != e or r]
+        else:
+            shift = 0
+            for s, e, r in spans:
+                if s == e and not r:
+                    continue
+                moved = Span(s + shift, e + shift, f"r{n}", r)
+                expected = _reference_compose(expected, moved, current, "s")
+                current = current[:moved.start] + r + current[moved.end:]
+                shift += len(r) - (e - s)
+        current = doc.text
+        assert doc.edits == expected
+    assert replay(text, doc.edits) == doc.text

@@ -9,6 +9,8 @@ ledger and edit rows.
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,14 +127,7 @@ class Document:
             self.edits.extend(Edit(stage, version, s.reason, s.start, s.end, s.replacement, s.detail)
                               for s in ordered)
             return
-        composed = list(prior)
-        shift = 0  # left to right; `current` always equals the text after `composed`
-        for span in ordered:
-            moved = Span(span.start + shift, span.end + shift, span.reason, span.replacement,
-                         span.detail)
-            composed = _compose(composed, moved, current, stage, version)
-            current = current[: moved.start] + span.replacement + current[moved.end :]
-            shift += len(span.replacement) - (span.end - span.start)
+        composed = _compose_all(prior, ordered, current, self.text, stage, version)
         del self.edits[self.stage_mark:]
         self.edits.extend(composed)
 
@@ -168,12 +163,56 @@ class Document:
         )
 
 
-def _compose(prior: list[Edit], span: Span, current: str, stage: str, version: int) -> list[Edit]:
-    """Fold `span` (offsets into `current`, the text after the `prior` edits) into `prior`
-    (offsets into the stage's input text); return the sorted, non-overlapping result."""
+def _compose_all(prior: list[Edit], spans: list[Span], before: str, after: str, stage: str,
+                 version: int) -> list[Edit]:
+    """Fold sorted, disjoint `spans` (offsets into `before`, the text after the `prior`
+    edits; `after` is the text with the spans applied) into `prior` (offsets into the
+    stage's input text), one span at a time from left to right.
+
+    Each span only meets the prior edits around it: those that end before it are final
+    and those that start after it are untouched, so the work grows with the number of
+    edits, not with their product.
+    """
+    done: list[Edit] = []
+    pending = deque(prior)
+    base = 0  # the length change of the `done` edits
+    shift = 0  # the length change of the spans applied so far
+    for span in spans:
+        a, b = span.start + shift, span.end + shift  # in the text with earlier spans applied
+        while pending and pending[0].start + base + len(pending[0].replacement) < a:
+            e = pending.popleft()
+            done.append(e)
+            base += len(e.replacement) - (e.end - e.start)
+        window: list[Edit] = []
+        delta = base
+        while pending and pending[0].start + delta <= b:
+            e = pending.popleft()
+            window.append(e)
+            delta += len(e.replacement) - (e.end - e.start)
+        edge, off = a, shift  # text before `edge` is `after`'s, from there on `before`'s
+
+        def cut(p: int, q: int, edge: int = edge, off: int = off) -> str:
+            if q <= edge:
+                return after[p:q]
+            if p >= edge:
+                return before[p - off:q - off]
+            return after[p:edge] + before[edge - off:q - off]
+
+        moved = Span(a, b, span.reason, span.replacement, span.detail)
+        pending.extendleft(reversed(_compose(window, moved, cut, stage, version, base)))
+        shift += len(span.replacement) - (span.end - span.start)
+    return done + list(pending)
+
+
+def _compose(prior: list[Edit], span: Span, cut: Callable[[int, int], str], stage: str,
+             version: int, base: int = 0) -> list[Edit]:
+    """Fold `span` (offsets into the current text: the text after the edits before
+    `prior`, which change its length by `base`, and after `prior`; `cut(p, q)` is its
+    slice) into `prior` (offsets into the stage's input text); return the sorted,
+    non-overlapping result."""
     a, b = span.start, span.end
     ranges = []  # current-text range of each prior edit
-    delta = 0
+    delta = base
     for e in prior:
         cs = e.start + delta
         ce = cs + len(e.replacement)
@@ -190,7 +229,7 @@ def _compose(prior: list[Edit], span: Span, current: str, stage: str, version: i
     hi = max([b] + [ranges[i][1] for i in overlapped])
 
     def to_input(x: int, at_end: bool) -> int:
-        shift = 0
+        shift = base
         for e, (cs, ce) in zip(prior, ranges, strict=True):
             if ce < x or (ce == x and (cs < x if at_end else True)):
                 shift += len(e.replacement) - (e.end - e.start)
@@ -204,7 +243,7 @@ def _compose(prior: list[Edit], span: Span, current: str, stage: str, version: i
     start_in = min([start_in] + [prior[i].start for i in overlapped])
     end_in = max([end_in] + [prior[i].end for i in overlapped])
     merged = Edit(stage, version, span.reason, start_in, end_in,
-                  current[lo:a] + span.replacement + current[b:hi], detail)
+                  cut(lo, a) + span.replacement + cut(b, hi), detail)
     keyed = [(e.start, e.end, ranges[i][0], e) for i, e in enumerate(prior) if i not in overlapped]
     keyed.append((merged.start, merged.end, lo, merged))
     keyed.sort(key=lambda k: k[:3])  # same input point: keep the order in the current text
