@@ -5,6 +5,7 @@ files; an undeclared reason or an id no shard holds is an error, never a silent 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -86,3 +87,63 @@ def test_an_undeclared_reason_or_an_unknown_id_is_an_error(numbered, tmp_path):
         run(numbered, tmp_path / "a", reason="fourth")
     with pytest.raises(StageError, match="decided 1 ids that no shard holds"):
         run(numbered, tmp_path / "b", stranger="nobody")
+
+
+def _rows_in_order(out, name):
+    """A folder's rows, file by file, in the order they were written."""
+    import pyarrow.parquet as pq
+
+    return [r for f in sorted((out / name).glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_the_column_finish_writes_what_the_per_document_path_writes(tmp_path, monkeypatch, fmt):
+    """A last global stage that only drops and annotates finishes its documents column by
+    column; the rows (and their order) must be those of the per-document path, which a
+    stage with its own `apply` takes. Near-copies carry publisher/URL metadata and edits
+    from normalize.unicode (some on both sides of the dedup), and one line is broken."""
+    from jeongje.dedup.minhash import MinHashDeduplicator
+
+    folder = tmp_path / "in"
+    other = ("바닷가 마을 도서관이 다음 달부터 주말 야간 개관을 시작한다. 주민들은 저녁 산책 뒤에 "
+             "신문과 잡지를 읽을 수 있게 됐다며 반겼다. 도서관은 어린이 그림책 코너도 새로 꾸밀 예정이다.")
+    variants = [base for story in (KOREAN, other) for base in (
+        story, story.replace("다.", "다!"), "  " + story.replace(". ", ".  "),
+        unicodedata.normalize("NFD", story[:20]) + story[20:], f"{story}\n\n\n\n덧붙임 한 줄.")]
+    records = [{"id": f"n{i:03d}", "text": f"{i % 7}호 {variants[i % 10]}", "press": f"신문{i % 3}",
+                "url": f"https://www.news{i % 4}.example/a/{i}", "date": f"2024-05-{1 + i % 9:02d}"}
+               for i in range(80)]
+    records += [{"id": f"u{i}", "text": " ".join(f"{i * 7919 + j * 104729}번 항목" for j in range(30))}
+                for i in range(20)]
+    write_jsonl(folder / "a.jsonl", records[::2])
+    write_jsonl(folder / "b.jsonl", records[1::2])
+    with open(folder / "b.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": "broken", "text": \n')
+    recipe = recipe_from_dict({"name": "t", "stages": [{"stage": "normalize.unicode"}, {"stage": "dedup.minhash"}]})
+    finished = []
+    real_finish = jeongje.runner._finish_columns
+    monkeypatch.setattr(jeongje.runner, "_finish_columns",
+                        lambda *a: finished.append(a[1].shard.index) or real_finish(*a))
+    fast = jeongje.run(str(folder), tmp_path / "fast", recipe, workers=1, progress=False, format=fmt,
+                       originals="all", shard_bytes=6000)
+    assert len(finished) == fast.manifest["shards"] > 2  # every shard's last step went by columns
+    monkeypatch.setattr(MinHashDeduplicator, "apply", lambda self, doc, d: GlobalStage.apply(self, doc, d))
+    slow = jeongje.run(str(folder), tmp_path / "slow", recipe, workers=1, progress=False, format=fmt,
+                       originals="all", shard_bytes=6000)
+    assert len(finished) == fast.manifest["shards"]  # the per-document path this time
+    counts = fast.manifest["counts"]
+    assert counts["dropped"] > 20 and counts["quarantined"] == 1 and counts["kept"] > 20
+    assert fast.manifest["counts"] == slow.manifest["counts"]
+    assert fast.manifest["edits"] == slow.manifest["edits"] and fast.manifest["edits"]
+    for name in ("ledger", "edits", "originals"):
+        assert _rows_in_order(tmp_path / "fast", name) == _rows_in_order(tmp_path / "slow", name)
+    if fmt == "parquet":
+        docs = _rows_in_order(tmp_path / "fast", "documents")
+        assert docs == _rows_in_order(tmp_path / "slow", "documents")
+        assert sum("dedup_cluster_size" in d["metadata"] for d in docs) >= 2
+    else:
+        for f in sorted((tmp_path / "fast" / "documents").iterdir()):
+            assert f.read_bytes() == (tmp_path / "slow" / "documents" / f.name).read_bytes()
+    ledger = _rows_in_order(tmp_path / "fast", "ledger")
+    assert {r["publisher"] for r in ledger if r["id"].startswith("n")} == {"신문0", "신문1", "신문2"}
+    assert {r["domain"] for r in ledger if r["id"].startswith("n")} == {f"news{i}.example" for i in range(4)}

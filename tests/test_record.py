@@ -104,7 +104,7 @@ def _reference_compose(prior: list[Edit], span: Span, current: str, stage: str) 
     hi = max([b] + [ranges[i][1] for i in overlapped])
 
     def to_input(x: int, at_end: bool) -> int:
-        return x - sum(len(e.replacement) - (e.end - e.start) for e, (cs, ce) in zip(prior, ranges)
+        return x - sum(len(e.replacement) - (e.end - e.start) for e, (cs, ce) in zip(prior, ranges, strict=True)
                        if ce < x or (ce == x and (cs < x if at_end else True)))
 
     detail = dict(span.detail)
@@ -144,6 +144,7 @@ def test_composing_edits_matches_the_quadratic_statement(case):
     text, rounds = case
     doc = Document("x", text, Source("f", line=1))
     expected: list[Edit] = []
+    current = text  # the text after `expected`
     for n, spans in enumerate(rounds):
         doc.edit("s", 1, [Span(s, e, f"r{n}", r) for s, e, r in spans])
         if not expected:  # nothing to fold into: the spans are the edits
@@ -157,6 +158,6 @@ def test_composing_edits_matches_the_quadratic_statement(case):
                 expected = _reference_compose(expected, moved, current, "s")
                 current = current[:moved.start] + r + current[moved.end:]
                 shift += len(r) - (e - s)
-        current = doc.text
         assert doc.edits == expected
+        current = doc.text
     assert replay(text, doc.edits) == doc.text

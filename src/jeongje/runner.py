@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import JeongjeError, StageError
@@ -28,11 +29,15 @@ from .io.store import Store, spill_dir
 from .io.web import Skipped
 from .io.writers import (
     DECISIONS_SCHEMA,
+    DOCUMENTS_SCHEMA,
+    EDITS_SCHEMA,
+    LEDGER_SCHEMA,
     SITE_POLICIES,
     WORK,
     ShardTable,
     ShardWriter,
     rows_table,
+    work_document,
     work_name,
     write_table,
 )
@@ -101,20 +106,24 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
 
     batch: list[Document | Quarantine | tuple[Document, Decision, str | None]] = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    items = (_read_step0(task, on_bytes, stats) if task.step == 0
-             else _read_step(out, task, previous))
     try:
-        for item in items:
-            batch.append(item)
-            if len(batch) >= BATCH_SIZE:
-                _run_batch(batch, stages, writer, stats, global_stage, previous)
-                if report is not None:
-                    report(len(batch), pending_bytes[0])
-                    pending_bytes[0] = 0
-                batch = []
-        _run_batch(batch, stages, writer, stats, global_stage, previous)
-        if report is not None:
-            report(len(batch), pending_bytes[0])
+        if (previous is not None and task.final and not stages
+                and type(previous).apply is GlobalStage.apply):
+            _finish_columns(out, task, previous, writer, stats, report)
+        else:
+            items = (_read_step0(task, on_bytes, stats) if task.step == 0
+                     else _read_step(out, task, previous))
+            for item in items:
+                batch.append(item)
+                if len(batch) >= BATCH_SIZE:
+                    _run_batch(batch, stages, writer, stats, global_stage, previous)
+                    if report is not None:
+                        report(len(batch), pending_bytes[0])
+                        pending_bytes[0] = 0
+                    batch = []
+            _run_batch(batch, stages, writer, stats, global_stage, previous)
+            if report is not None:
+                report(len(batch), pending_bytes[0])
         writer.commit()
     except BaseException:
         writer.abort()
@@ -161,28 +170,119 @@ def _local_policies(task: ShardTask) -> FieldMap:
                                                     for f in task.fields.site_policies))
 
 
-def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
-               ) -> Iterator[tuple[Document, Decision, str | None]]:
-    """The documents the previous step passed on, each with the previous global stage's
-    decision (an empty one when it decided nothing for that document) and its text as read
-    (None unless originals are sampled)."""
+def _step_files(out: Store, task: ShardTask) -> tuple[list[dict[str, Any]], pq.ParquetFile]:
+    """The previous step's decision rows for this shard and its stored documents."""
     step = task.step - 1
-    decisions: dict[str, Decision] = {}
     name = work_name(step, "decisions", task.shard.index)
     docs_name = work_name(step, "docs", task.shard.index)
     if not out.is_file(name) or not out.is_file(docs_name):
         raise StageError(f"intermediate files of step {step} for shard {task.shard.index} are "
                          f"missing under {out.location(WORK)}; rerun with --overwrite")
-    for row in pq.read_table(out.path(name), filesystem=out.filesystem).to_pylist():
+    rows = pq.read_table(out.path(name), filesystem=out.filesystem).to_pylist()
+    return rows, pq.ParquetFile(out.path(docs_name), filesystem=out.filesystem)
+
+
+def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
+               ) -> Iterator[tuple[Document, Decision, str | None]]:
+    """The documents the previous step passed on, each with the previous global stage's
+    decision (an empty one when it decided nothing for that document) and its text as read
+    (None unless originals are sampled)."""
+    rows, docs = _step_files(out, task)
+    decisions: dict[str, Decision] = {}
+    for row in rows:
         drop = Drop(row["reason"], json.loads(row["detail"])) if row["reason"] else None
         meta = json.loads(row["metadata"]) if row["metadata"] else None
         payload = json.loads(row["payload"]) if row["payload"] else None
         decisions[row["id"]] = Decision(row["id"], drop, meta, payload)
-    docs = pq.ParquetFile(out.path(docs_name), filesystem=out.filesystem)
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
-            doc = Document.from_dict({**json.loads(row["doc"]), "text": row["text"]})
-            yield doc, decisions.get(doc.id, Decision(doc.id)), row.get("original")
+            doc = work_document(row)
+            yield doc, decisions.get(doc.id, Decision(doc.id)), row["original"]
+
+
+FINISH_BATCH = 4096  # stored documents finished at a time by `_finish_columns`
+
+
+def _finish_columns(out: Store, task: ShardTask, previous: GlobalStage, writer: ShardWriter,
+                    stats: Stats, report: Report | None) -> None:
+    """The last step of a recipe when nothing follows its last global stage and that
+    stage only drops and annotates (the default `apply`): the stored documents go to the
+    outputs column by column. The rows come out exactly as `_run_batch` would write them,
+    in the same order; only a document the stage annotates is touched in Python."""
+    rows, docs = _step_files(out, task)
+    # id -> (reason, detail, metadata), the JSON as the decision spill wrote it
+    last = {r["id"]: r for r in rows}  # as in `_read_step`: an id's last decision counts
+    decided = {k: (r["reason"], r["detail"], r["metadata"]) for k, r in last.items()
+               if r["reason"] or r["metadata"]}
+    for batch in docs.iter_batches(batch_size=FINISH_BATCH):
+        _finish_batch(batch, decided, previous, writer, stats)
+        writer.flush()
+        if report is not None:
+            report(batch.num_rows, 0)
+
+
+def _finish_batch(batch: pa.RecordBatch, decided: dict[str, tuple[str | None, str, str | None]],
+                  previous: GlobalStage, writer: ShardWriter, stats: Stats) -> None:
+    ids = batch.column("id").to_pylist()
+    n = len(ids)
+    outcome: list[str] = [KEPT] * n
+    stage: list[str | None] = [None] * n
+    version: list[int | None] = [None] * n
+    reason: list[str | None] = [None] * n
+    detail: list[str] = ["{}"] * n
+    metadata: Any = batch.column("metadata")
+    publisher = batch.column("publisher").to_pylist()
+    domain = batch.column("domain").to_pylist()
+    kept = np.ones(n, dtype=bool)
+    meta: list[str] | None = None
+    wall, cpu, applied = time.perf_counter(), time.process_time(), 0
+    for i, doc_id in enumerate(ids):
+        d = decided.get(doc_id)
+        if d is None:
+            continue
+        drop, why, annotation = d
+        applied += 1
+        if annotation is not None:  # GlobalStage.apply: the metadata, then the drop
+            if meta is None:
+                meta = metadata.to_pylist()
+            merged = json.loads(meta[i])
+            merged.update(json.loads(annotation))
+            meta[i] = dumps(merged)
+            publisher[i], domain[i] = publisher_of(merged), domain_of(merged)
+        if drop is not None:
+            outcome[i], stage[i], version[i] = DROPPED, previous.name, previous.version
+            reason[i], detail[i] = drop, why
+            kept[i] = False
+    if applied:
+        stats.timed(previous.name, time.perf_counter() - wall, time.process_time() - cpu, applied)
+    if meta is not None:
+        metadata = pa.array(meta, pa.string())
+    text = batch.column("text")
+    bytes_in = batch.column("bytes_in")
+    bytes_out = np.where(kept, pc.binary_length(text).to_numpy(zero_copy_only=False), 0)
+    writer.ledger.write_table(pa.Table.from_arrays([
+        batch.column("id"), batch.column("where"), pa.array(outcome, pa.string()),
+        pa.array(stage, pa.string()), pa.array(version, pa.int32()), pa.array(reason, pa.string()),
+        pa.array(detail, pa.string()), bytes_in, pa.array(bytes_out, pa.int64()),
+        pa.array(publisher, pa.string()), pa.array(domain, pa.string())], schema=LEDGER_SCHEMA))
+    mask = pa.array(kept)
+    writer.documents.write_table(pa.Table.from_arrays(
+        [batch.column("id"), text, metadata], schema=DOCUMENTS_SCHEMA).filter(mask))
+    edits = batch.column("edits")  # every outcome here (kept, dropped) keeps its edits
+    parents = pc.list_parent_indices(edits)
+    fields = pc.list_flatten(edits).flatten()
+    writer.edits.write_table(pa.Table.from_arrays(
+        [batch.column("id").take(parents), *fields], schema=EDITS_SCHEMA))
+    sizes_in = bytes_in.to_pylist()
+    sizes_out = bytes_out.tolist()
+    for i in range(n):
+        stats.count(outcome[i], stage[i] or "", reason[i] or "", sizes_in[i], sizes_out[i])
+    for edit_stage, edit_reason in zip(fields[0].to_pylist(), fields[2].to_pylist(), strict=True):
+        stats.edited(edit_stage, edit_reason)
+    if writer.originals is not None:
+        originals = batch.column("original").to_pylist()
+        for i in range(n):
+            writer.original(outcome[i], stage[i], reason[i], ids[i], originals[i])
 
 
 def read_marker(out: Store, index: int, step: int = 0) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..record import Document, dumps
+from ..record import Document, Edit, Source, dumps
+from ..report.facts import domain_of, publisher_of
 from .store import Store
 
 DOCUMENTS_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", pa.string())])
@@ -31,10 +32,17 @@ EDITS_SCHEMA = pa.schema([
 DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
                               ("detail", pa.string()), ("metadata", pa.string()),
                               ("payload", pa.string())])
-# a document between recipe steps: its text in a column of its own (never JSON-escaped),
-# the rest of it (source, metadata, edits) as JSON, and the text as read when sampled
-WORK_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("doc", pa.string()),
-                         ("original", pa.string())])
+# a document between recipe steps, with what its ledger row needs already worked out
+# (`where`: the ledger's source; publisher and domain from its metadata), its edits as
+# edit rows, and the text as read when originals are sampled: a document that the next
+# step leaves alone goes to the outputs column by column, never through Python objects
+EDIT_ROW = pa.struct([EDITS_SCHEMA.field(n) for n in EDITS_SCHEMA.names if n != "id"])
+WORK_SCHEMA = pa.schema([
+    ("id", pa.string()), ("text", pa.string()), ("metadata", pa.string()),
+    ("source", pa.string()), ("where", pa.string()), ("bytes_in", pa.int64()),
+    ("publisher", pa.string()), ("domain", pa.string()), ("edits", pa.list_(EDIT_ROW)),
+    ("original", pa.string()),
+])
 OUTPUT_FOLDERS = ("documents", "ledger", "edits", "originals")
 WORK = "_work"
 SITE_POLICIES = "site_policies"  # robots.txt/tdmrep.json found in the crawl, per host
@@ -105,6 +113,20 @@ class ShardTable:
             self.out.discard(self.tmp)
 
 
+def _edit_row(e: Edit) -> dict[str, Any]:
+    return {"stage": e.stage, "stage_version": e.version, "reason": e.reason, "start": e.start,
+            "end": e.end, "replacement": e.replacement, "detail": dumps(e.detail)}
+
+
+def work_document(row: dict[str, Any]) -> Document:
+    """The Document a WORK_SCHEMA row stores (`original` aside)."""
+    return Document(row["id"], row["text"], Source(**json.loads(row["source"])),
+                    json.loads(row["metadata"]),
+                    [Edit(e["stage"], e["stage_version"], e["reason"], e["start"], e["end"],
+                          e["replacement"], json.loads(e["detail"])) for e in row["edits"]],
+                    row["bytes_in"])
+
+
 class _JsonlDocuments:
     """Kept documents in datatrove's JSONL shape: {"text", "id", "metadata": {...}}."""
 
@@ -117,6 +139,10 @@ class _JsonlDocuments:
         self.file.write(json.dumps(
             {"text": row["text"], "id": row["id"], "metadata": json.loads(row["metadata"])},
             ensure_ascii=False) + "\n")
+
+    def write_table(self, table: pa.Table) -> None:
+        for row in table.to_pylist():
+            self.add(row)
 
     def flush(self) -> None:
         self.file.flush()
@@ -184,9 +210,13 @@ class ShardWriter:
         self.keys.write_table(pa.Table.from_arrays([ids, *keys.columns], schema=self.keys.schema))
 
     def _work_doc(self, doc: Document, original: str | None) -> None:
-        rest = doc.to_dict()
-        self.documents.add({"id": doc.id, "text": rest.pop("text"), "doc": dumps(rest),
-                            "original": original if self.originals is not None else None})
+        src = doc.source
+        self.documents.add({
+            "id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata),
+            "source": dumps({"file": src.file, "line": src.line, "row": src.row, "offset": src.offset}),
+            "where": str(src), "bytes_in": doc.bytes_in, "publisher": publisher_of(doc.metadata),
+            "domain": domain_of(doc.metadata), "edits": [_edit_row(e) for e in doc.edits],
+            "original": original if self.originals is not None else None})
 
     def kept(self, doc: Document) -> None:
         self.documents.add({"id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata)})
@@ -202,10 +232,7 @@ class ShardWriter:
 
     def edit_rows(self, doc: Document) -> None:
         for e in doc.edits:
-            self.edits.add({
-                "id": doc.id, "stage": e.stage, "stage_version": e.version, "reason": e.reason,
-                "start": e.start, "end": e.end, "replacement": e.replacement, "detail": dumps(e.detail),
-            })
+            self.edits.add({"id": doc.id, **_edit_row(e)})
 
     def flush(self) -> None:
         for part in self._parts:
