@@ -96,8 +96,8 @@ def _rows_in_order(out, name):
     return [r for f in sorted((out / name).glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
-def test_the_column_finish_writes_what_the_per_document_path_writes(tmp_path, monkeypatch, fmt):
+@pytest.mark.parametrize("fmt, originals", [("parquet", "all"), ("jsonl", 3)])
+def test_the_column_finish_writes_what_the_per_document_path_writes(tmp_path, monkeypatch, fmt, originals):
     """A last global stage that only drops and annotates finishes its documents column by
     column; the rows (and their order) must be those of the per-document path, which a
     stage with its own `apply` takes. Near-copies carry publisher/URL metadata and edits
@@ -125,11 +125,11 @@ def test_the_column_finish_writes_what_the_per_document_path_writes(tmp_path, mo
     monkeypatch.setattr(jeongje.runner, "_finish_columns",
                         lambda *a: finished.append(a[1].shard.index) or real_finish(*a))
     fast = jeongje.run(str(folder), tmp_path / "fast", recipe, workers=1, progress=False, format=fmt,
-                       originals="all", shard_bytes=6000)
+                       originals=originals, shard_bytes=6000)
     assert len(finished) == fast.manifest["shards"] > 2  # every shard's last step went by columns
     monkeypatch.setattr(MinHashDeduplicator, "apply", lambda self, doc, d: GlobalStage.apply(self, doc, d))
     slow = jeongje.run(str(folder), tmp_path / "slow", recipe, workers=1, progress=False, format=fmt,
-                       originals="all", shard_bytes=6000)
+                       originals=originals, shard_bytes=6000)
     assert len(finished) == fast.manifest["shards"]  # the per-document path this time
     counts = fast.manifest["counts"]
     assert counts["dropped"] > 20 and counts["quarantined"] == 1 and counts["kept"] > 20

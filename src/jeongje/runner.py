@@ -197,7 +197,8 @@ def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
     for record_batch in docs.iter_batches(batch_size=BATCH_SIZE):
         for row in record_batch.to_pylist():
             doc = work_document(row)
-            yield doc, decisions.get(doc.id, Decision(doc.id)), row["original"]
+            original = row["original"] if row["original"] is not None else row["text"]
+            yield doc, decisions.get(doc.id, Decision(doc.id)), original
 
 
 FINISH_BATCH = 4096  # stored documents finished at a time by `_finish_columns`
@@ -279,10 +280,12 @@ def _finish_batch(batch: pa.RecordBatch, decided: dict[str, tuple[str | None, st
         stats.count(outcome[i], stage[i] or "", reason[i] or "", sizes_in[i], sizes_out[i])
     for edit_stage, edit_reason in zip(fields[0].to_pylist(), fields[2].to_pylist(), strict=True):
         stats.edited(edit_stage, edit_reason)
-    if writer.originals is not None:
-        originals = batch.column("original").to_pylist()
+    sample = writer.originals
+    if sample is not None:  # only the texts the sample takes become Python strings
+        originals = pc.coalesce(batch.column("original"), text)
         for i in range(n):
-            writer.original(outcome[i], stage[i], reason[i], ids[i], originals[i])
+            if sample.wants(outcome[i], stage[i], reason[i], ids[i]):
+                sample.add(outcome[i], stage[i], reason[i], ids[i], originals[i].as_py())
 
 
 def read_marker(out: Store, index: int, step: int = 0) -> dict[str, Any] | None:

@@ -34,7 +34,8 @@ DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
                               ("payload", pa.string())])
 # a document between recipe steps, with what its ledger row needs already worked out
 # (`where`: the ledger's source; publisher and domain from its metadata), its edits as
-# edit rows, and the text as read when originals are sampled: a document that the next
+# edit rows, and the text as read when originals are sampled (null when it is the text
+# itself, as it is for a document no stage has changed yet): a document that the next
 # step leaves alone goes to the outputs column by column, never through Python objects
 EDIT_ROW = pa.struct([EDITS_SCHEMA.field(n) for n in EDITS_SCHEMA.names if n != "id"])
 WORK_SCHEMA = pa.schema([
@@ -216,7 +217,7 @@ class ShardWriter:
             "source": dumps({"file": src.file, "line": src.line, "row": src.row, "offset": src.offset}),
             "where": str(src), "bytes_in": doc.bytes_in, "publisher": publisher_of(doc.metadata),
             "domain": domain_of(doc.metadata), "edits": [_edit_row(e) for e in doc.edits],
-            "original": original if self.originals is not None else None})
+            "original": original if self.originals is not None and original != doc.text else None})
 
     def kept(self, doc: Document) -> None:
         self.documents.add({"id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata)})

@@ -59,6 +59,13 @@ class OriginalsSample:
         # (outcome, stage, reason) -> max-heap of (-rank, id, row) holding the smallest ranks
         self.heaps: dict[tuple[str, str, str], list[tuple[int, str, dict[str, Any]]]] = {}
 
+    def wants(self, outcome: str, stage: str | None, reason: str | None, doc_id: str) -> bool:
+        """Whether `add` would keep this record now (its text can then be fetched)."""
+        if self.limit < 0:
+            return True
+        heap = self.heaps.get((outcome, stage or "", reason or ""), [])
+        return len(heap) < self.limit or (-id_rank(doc_id), doc_id) > heap[0][:2]
+
     def add(self, outcome: str, stage: str | None, reason: str | None, doc_id: str, text: str) -> None:
         row = {"id": doc_id, "outcome": outcome, "stage": stage, "reason": reason, "text": text}
         if self.limit < 0:
