@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 import jeongje
 from jeongje.dedup.minhash import MinHashDeduplicator, components
-from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures, similarity
+from jeongje.dedup.signatures import (
+    _densify,
+    band_hashes,
+    batch_shingle_hashes,
+    flat_signatures,
+    shingle_hashes,
+    signatures,
+    similarity,
+)
 from jeongje.errors import ConfigError, StageError
 from jeongje.recipe import recipe_from_dict
 from jeongje.record import Document, Source
@@ -41,6 +49,40 @@ def test_estimate_tracks_true_jaccard(cut, length):
     edited = STORY[:cut] + "새로 들어간 문장이 있다." + STORY[cut + length:]
     sa, sb = signatures([shingle_hashes(STORY), shingle_hashes(edited)], 256)
     assert abs(similarity(sa, sb) - true_jaccard(STORY, edited)) < 0.15
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("가나다 a\n\tÉ"), max_size=12), max_size=8),
+       st.integers(1, 6), st.sampled_from(["char", "word"]))
+def test_batch_shingles_are_each_texts_shingles(texts, n, kind):
+    flat, counts = batch_shingle_hashes(texts, kind, n)
+    each = [shingle_hashes(t, kind, n) for t in texts]
+    assert counts.tolist() == [len(h) for h in each]
+    assert flat.tolist() == [x for h in each for x in h.tolist()]
+    assert flat_signatures(flat, counts, 16).tolist() == signatures(each, 16).tolist()
+
+
+def _densify_one_by_one(sig, empty):
+    """The plain statement of rotation densification, bin by bin."""
+    num_perm = sig.shape[1]
+    for row in np.nonzero(empty.any(axis=1))[0]:
+        filled = np.nonzero(~empty[row])[0]
+        for j in np.nonzero(empty[row])[0] if len(filled) else []:
+            k = filled[np.searchsorted(filled, j) % len(filled)]
+            sig[row, j] = np.uint32((int(sig[row, k]) + (k - j) % num_perm * 0x9E3779B1) & 0xFFFFFFFE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**32 - 2), min_size=7, max_size=7), min_size=1, max_size=6),
+       st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=6, max_size=6))
+def test_densification_fills_every_empty_bin_from_the_next_filled_one(values, holes):
+    sig = np.array(values, dtype=np.uint32)
+    empty = np.array(holes[: len(values)], dtype=bool)
+    sig[empty] = 0xFFFFFFFF
+    expected = sig.copy()
+    _densify_one_by_one(expected, empty)
+    _densify(sig, empty)
+    assert sig.tolist() == expected.tolist()
 
 
 def test_bands_match_for_identical_signatures_only():

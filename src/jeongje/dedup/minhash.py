@@ -25,7 +25,7 @@ from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, register
 from .duck import connect, stream
 from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_sql
-from .signatures import band_hashes, shingle_hashes, signatures
+from .signatures import band_hashes, batch_shingle_hashes, flat_signatures
 
 
 @register
@@ -74,10 +74,11 @@ class MinHashDeduplicator(GlobalStage):
     def keys_batch(self, docs: list[Document]) -> pa.Table:
         """The batch's rows as one table built from the numpy arrays (no Python list per
         document): signatures and band hashes as list columns over their flat arrays."""
-        hashes = [shingle_hashes(d.text, self.shingle, self.ngram) for d in docs]
-        sig = signatures(hashes, self.num_perm)
+        all_h, counts = batch_shingle_hashes([d.text for d in docs], self.shingle, self.ngram)
+        sig = flat_signatures(all_h, counts, self.num_perm)
         bands = band_hashes(sig, self.bands, self.rows)
-        shingles = [np.unique(h) for h in hashes] if self.verify == "exact" else [np.empty(0, np.uint64)] * len(docs)
+        shingles = ([np.unique(h) for h in np.split(all_h, np.cumsum(counts)[:-1])]
+                    if self.verify == "exact" and docs else [np.empty(0, np.uint64)] * len(docs))
         return pa.Table.from_arrays([
             _lists(np.ascontiguousarray(sig).ravel(), [sig.shape[1]] * len(docs), pa.uint32()),
             _lists(np.ascontiguousarray(bands).ravel(), [bands.shape[1]] * len(docs), pa.uint64()),

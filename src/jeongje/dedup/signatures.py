@@ -60,14 +60,58 @@ def shingle_hashes(text: str, kind: str = "char", n: int = 5) -> np.ndarray:
     return _rolling(units, n)
 
 
+def batch_shingle_hashes(texts: list[str], kind: str = "char", n: int = 5
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_hashes` of every text, concatenated, and how many each text has.
+
+    Character shingles of the whole batch come from one rolling hash over the joined
+    texts (windows that cross from one text into the next are left out), so the numpy
+    calls are per batch, not per document; the values are those of `shingle_hashes`.
+    """
+    if kind != "char" or not texts:
+        hashes = [shingle_hashes(t, kind, n) for t in texts]
+        counts = np.array([len(h) for h in hashes], dtype=np.int64)
+        return (np.concatenate(hashes) if hashes else np.empty(0, np.uint64)), counts
+    norms = [normalise(t) for t in texts]
+    lengths = np.array([len(t) for t in norms], dtype=np.int64)
+    units = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    long = lengths >= n
+    counts = np.where(long, lengths - n + 1, 1)  # a text shorter than n is one shingle
+    starts = np.cumsum(lengths) - lengths
+    windows = len(units) - n + 1
+    long_h = np.empty(0, dtype=np.uint64)
+    if long.any():  # then the joined texts have at least one window
+        h = np.zeros(windows, dtype=np.uint64)
+        for k in range(n):
+            h = h * _P + units[k : k + windows]
+        per = counts[long]
+        first = np.cumsum(per) - per
+        at = np.arange(int(per.sum()), dtype=np.int64) + np.repeat(starts[long] - first, per)
+        long_h = _mix(h[at] + np.uint64(n))
+    if long.all():
+        return long_h, counts
+    in_long = np.repeat(long, counts)
+    out = np.empty(len(in_long), dtype=np.uint64)
+    out[in_long] = long_h
+    out[~in_long] = [_rolling(units[a : a + m], n)[0]
+                     for a, m in zip(starts[~long].tolist(), lengths[~long].tolist(), strict=True)]
+    return out, counts
+
+
 def signatures(hashes: list[np.ndarray], num_perm: int) -> np.ndarray:
     """One-permutation MinHash signatures (uint32, shape docs x num_perm) for a batch."""
-    docs = len(hashes)
+    if not hashes:
+        return np.full((0, num_perm), _EMPTY, dtype=np.uint32)
+    return flat_signatures(np.concatenate(hashes), np.array([len(h) for h in hashes]), num_perm)
+
+
+def flat_signatures(all_h: np.ndarray, counts: np.ndarray, num_perm: int) -> np.ndarray:
+    """`signatures` of documents whose hashes are concatenated in `all_h` (`counts` each)."""
+    docs = len(counts)
     sig = np.full(docs * num_perm, _EMPTY, dtype=np.uint32)
     if docs == 0:
         return sig.reshape(0, num_perm)
-    all_h = np.concatenate(hashes)
-    owner = np.repeat(np.arange(docs, dtype=np.uint64), [len(h) for h in hashes])
+    owner = np.repeat(np.arange(docs, dtype=np.uint64), counts)
     bins = ((all_h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
     values = (all_h & np.uint64(0xFFFFFFFE)).astype(np.uint32)  # 0xFFFFFFFF marks empty bins
     np.minimum.at(sig, owner * np.uint64(num_perm) + bins, values)
@@ -82,14 +126,18 @@ def _densify(sig: np.ndarray, empty: np.ndarray) -> None:
     """Fill empty bins from the next non-empty bin to the right (circularly), offset by the
     distance so that borrowed values stay comparable across documents."""
     num_perm = sig.shape[1]
-    for row in np.nonzero(empty.any(axis=1))[0]:
-        filled = np.nonzero(~empty[row])[0]
-        if len(filled) == 0:
-            continue
-        for j in np.nonzero(empty[row])[0]:
-            k = filled[np.searchsorted(filled, j) % len(filled)]
-            distance = (k - j) % num_perm
-            sig[row, j] = np.uint32((int(sig[row, k]) + distance * 0x9E3779B1) & 0xFFFFFFFE)
+    rows = np.nonzero(empty.any(axis=1) & ~empty.all(axis=1))[0]  # all empty: nothing to borrow
+    if len(rows) == 0:
+        return
+    filled = ~empty[rows]
+    twice = np.arange(2 * num_perm)
+    # the next filled bin at or after each bin, counted on the row laid out twice
+    at = np.where(np.concatenate([filled, filled], axis=1), twice, 2 * num_perm)
+    nxt = np.minimum.accumulate(at[:, ::-1], axis=1)[:, ::-1][:, :num_perm]
+    distance = (nxt - twice[:num_perm]).astype(np.uint64)
+    borrowed = np.take_along_axis(sig[rows], nxt % num_perm, axis=1).astype(np.uint64)
+    values = ((borrowed + distance * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFE)).astype(np.uint32)
+    sig[rows] = np.where(filled, sig[rows], values)
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
