@@ -117,8 +117,8 @@ class UnicodeNormalizer(Stage):
 
 def _entity_spans(text: str) -> list[Span]:
     """One span per run of adjacent entities that unescape to something else."""
-    if ";" not in text and "&nbsp" not in text:  # every entity form but `&nbsp` needs `;`
-        return []
+    if "&" not in text and (";" not in text or not any(bare in text for bare in _BARE)):
+        return []  # every entity form has `&` or is a bare `quot;`, `amp;`, ...
     spans: list[Span] = []
     for m in _ENTITY_RE.finditer(text):
         value = _unescape_one(m.group())
@@ -162,12 +162,13 @@ def whitespace_spans(text: str) -> list[Span]:
             or _OTHER_SPACE_RE.search(text)):
         for m in _WS_RUN_RE.finditer(text):
             spans[m.start()] = _ws_span(m.start(), m.end(), m.group(), n)
-    lead = n - len(text.lstrip(_WS_CHARS))
-    if lead:
+    if n and text[0] in _WS_CHARS:  # (lstrip/rstrip would copy the whole text)
+        lead = n - len(text.lstrip(_WS_CHARS))
         spans[0] = Span(0, lead, "whitespace", "")
-    trail = n - len(text.rstrip(_WS_CHARS))
-    if trail and trail < n:
-        spans[n - trail] = Span(n - trail, n, "whitespace", "")
+    if n and text[-1] in _WS_CHARS:
+        trail = n - len(text.rstrip(_WS_CHARS))
+        if trail < n:
+            spans[n - trail] = Span(n - trail, n, "whitespace", "")
     return [s for _, s in sorted(spans.items()) if text[s.start:s.end] != s.replacement]
 
 
