@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import malloc
 from .errors import JeongjeError, StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
@@ -94,6 +95,7 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     receives the documents that go on; `previous` is the global stage that ended the step
     before, whose decisions are applied first.
     """
+    malloc.tune()
     out = task.out
     stats = Stats()
     writer = ShardWriter(out, task.shard.index, task.format, task.step, task.final,
@@ -303,6 +305,7 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
     Decisions stream: they are written to a local Parquet file as they come, in chunks,
     and DuckDB sorts them into their shards' files, so memory does not grow with the
     number of decided documents."""
+    malloc.tune()
     stats = Stats()
     wall, cpu = time.perf_counter(), time.process_time()
     names = [work_name(step, "keys", i) for i in shards]
