@@ -206,10 +206,10 @@ class _Doc:
 
 
 def signature_phase(cdir: Path, batch: int = 512) -> dict[str, float]:
-    """CPU seconds in one process of shingle_hashes + signatures + band_hashes with the stage's
-    defaults, and of the stage's whole keys_batch (adds the rows' Python lists)."""
+    """CPU seconds in one process of batch_shingle_hashes + flat_signatures + band_hashes with
+    the stage's defaults, and of the stage's whole keys_batch (adds the rows' Arrow table)."""
     from jeongje.dedup.minhash import MinHashDeduplicator
-    from jeongje.dedup.signatures import band_hashes, shingle_hashes, signatures
+    from jeongje.dedup.signatures import band_hashes, batch_shingle_hashes, flat_signatures
 
     texts: list[str] = []
     for f in sorted(cdir.glob("shards/*.jsonl")):
@@ -219,7 +219,7 @@ def signature_phase(cdir: Path, batch: int = 512) -> dict[str, float]:
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     t0 = time.process_time()
     for i in range(0, len(texts), batch):
-        sig = signatures([shingle_hashes(t, st.shingle, st.ngram) for t in texts[i:i + batch]], st.num_perm)
+        sig = flat_signatures(*batch_shingle_hashes(texts[i:i + batch], st.shingle, st.ngram), st.num_perm)
         band_hashes(sig, st.bands, st.rows)
     t1 = time.process_time()
     for i in range(0, len(texts), batch):
