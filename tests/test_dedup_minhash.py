@@ -191,3 +191,20 @@ def test_a_memory_limit_too_small_for_duckdb_is_a_clear_error(tmp_path):
     roomy = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1GB"}}]})
     result = jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", roomy, workers=1, progress=False)
     assert result.counts["records"] == 3000 and result.counts["dropped"] > 2900  # near-copies of one story
+
+
+def test_work_files_of_another_version_are_an_error_not_a_crash(tmp_path):
+    """A run stopped between steps and resumed by a jeongje whose stored documents have
+    another layout says so (and how to go on) instead of failing on a missing column."""
+    import pyarrow.parquet as pq
+
+    write_jsonl(tmp_path / "in.jsonl", [{"id": f"s{i}", "text": f"{i}번 기사. {STORY}"} for i in range(300)])
+    tight = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1MB"}}]})
+    with pytest.raises(StageError, match="ran out of memory"):
+        jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", tight, workers=1, progress=False)
+    (docs,) = (tmp_path / "out" / "_work" / "s0").glob("docs-*.parquet")
+    old = pq.read_table(docs).select(["id", "text", "original"])  # an earlier layout
+    pq.write_table(old.append_column("doc", pa.array(["{}"] * old.num_rows)), docs)
+    roomy = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1GB"}}]})
+    with pytest.raises(StageError, match="written by another version of jeongje; rerun with --overwrite"):
+        jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", roomy, workers=1, progress=False)

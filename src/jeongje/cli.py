@@ -146,7 +146,10 @@ def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, 
         max_record_bytes: int, shard_bytes: int, encoding: str, site_policies: tuple[str, ...],
         executor: str, address: str | None, storage_options: dict[str, Any]) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
+    from . import malloc
     from .api import run as run_api
+
+    malloc.tune()  # this process runs the global phases (and the shards, with one worker)
 
     result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
                      text_field=text_field, id_field=id_field or None,

@@ -6,8 +6,12 @@ above its mmap threshold are mapped and unmapped on every batch and the free top
 heap is handed back to the kernel, so each batch page-faults the same memory in again.
 On the 100k-document dedup benchmark (one worker) that was 1.17 million minor page faults
 and 3.1 s of system time; with a fixed 32 MB mmap threshold, a 128 MB trim threshold and a
-64 MB top pad it is 0.12 million and 1.3 s, at the same peak RSS. Other C libraries are
+64 MB top pad it is 0.13 million and 1.5 s, at the same peak RSS. Other C libraries are
 left alone.
+
+Only processes jeongje owns are tuned: its worker processes and the `jeongje` command. A
+program that calls `jeongje.run` keeps its own allocator settings (the tuned process holds
+on to up to ~200 MB of freed memory).
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import malloc
 from .errors import JeongjeError, StageError
 from .io.inputs import Shard
 from .io.readers import FieldMap, read_shard
@@ -35,6 +34,7 @@ from .io.writers import (
     LEDGER_SCHEMA,
     SITE_POLICIES,
     WORK,
+    WORK_SCHEMA,
     ShardTable,
     ShardWriter,
     rows_table,
@@ -95,7 +95,6 @@ def run_shard(task: ShardTask, stages: list[Stage], report: Report | None = None
     receives the documents that go on; `previous` is the global stage that ended the step
     before, whose decisions are applied first.
     """
-    malloc.tune()
     out = task.out
     stats = Stats()
     writer = ShardWriter(out, task.shard.index, task.format, task.step, task.final,
@@ -181,7 +180,11 @@ def _step_files(out: Store, task: ShardTask) -> tuple[list[dict[str, Any]], pq.P
         raise StageError(f"intermediate files of step {step} for shard {task.shard.index} are "
                          f"missing under {out.location(WORK)}; rerun with --overwrite")
     rows = pq.read_table(out.path(name), filesystem=out.filesystem).to_pylist()
-    return rows, pq.ParquetFile(out.path(docs_name), filesystem=out.filesystem)
+    docs = pq.ParquetFile(out.path(docs_name), filesystem=out.filesystem)
+    if not docs.schema_arrow.equals(WORK_SCHEMA):
+        raise StageError(f"intermediate files of step {step} under {out.location(WORK)} were written "
+                         "by another version of jeongje; rerun with --overwrite")
+    return rows, docs
 
 
 def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
@@ -215,8 +218,8 @@ def _finish_columns(out: Store, task: ShardTask, previous: GlobalStage, writer: 
     rows, docs = _step_files(out, task)
     # id -> (reason, detail, metadata), the JSON as the decision spill wrote it
     last = {r["id"]: r for r in rows}  # as in `_read_step`: an id's last decision counts
-    decided = {k: (r["reason"], r["detail"], r["metadata"]) for k, r in last.items()
-               if r["reason"] or r["metadata"]}
+    decided = {k: (r["reason"] or None, r["detail"], r["metadata"] or None) for k, r in last.items()
+               if r["reason"] or r["metadata"] or r["payload"]}  # what _run_batch applies
     for batch in docs.iter_batches(batch_size=FINISH_BATCH):
         _finish_batch(batch, decided, previous, writer, stats)
         writer.flush()
@@ -305,7 +308,6 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
     Decisions stream: they are written to a local Parquet file as they come, in chunks,
     and DuckDB sorts them into their shards' files, so memory does not grow with the
     number of decided documents."""
-    malloc.tune()
     stats = Stats()
     wall, cpu = time.perf_counter(), time.process_time()
     names = [work_name(step, "keys", i) for i in shards]

@@ -9,6 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from .. import malloc
 from ..errors import JeongjeError
 from ..job import Job
 from ..progress import Progress
@@ -102,6 +103,7 @@ def _build(recipe: Recipe) -> Recipe:
 
 def _init_worker(recipe: dict[str, Any], reports: Any) -> None:
     global _worker_recipe, _worker_queue
+    malloc.tune()
     _worker_recipe = _build(recipe_from_dict(recipe))
     _worker_queue = reports
 
