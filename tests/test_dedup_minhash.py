@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -41,6 +43,8 @@ def test_char_shingles_see_korean_and_are_stable():
     assert shingle_hashes(STORY).tolist() == shingle_hashes(STORY).tolist()
     assert len(shingle_hashes("")) == 1 and len(shingle_hashes("가")) == 1  # never empty
     assert shingle_hashes("가  나\n다").tolist() == shingle_hashes("가 나 다").tolist()
+    decomposed = unicodedata.normalize("NFD", STORY)  # jamo, as some pages and old files have it
+    assert decomposed != STORY and shingle_hashes(decomposed).tolist() == shingle_hashes(STORY).tolist()
 
 
 @settings(max_examples=40, deadline=None)

@@ -40,7 +40,7 @@ class MinHashDeduplicator(GlobalStage):
     candidates (`verify: exact`, which stores 8 bytes per distinct shingle)."""
 
     name: ClassVar[str] = "dedup.minhash"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: shingles of the NFC text
     reasons: ClassVar[frozenset[str]] = frozenset({"near_duplicate"})
     description: ClassVar[str] = "drop near-duplicate documents (MinHash LSH, Korean char n-grams)"
     key_schema: ClassVar[Any] = pa.schema([
