@@ -7,7 +7,10 @@ the harness's `measure.py`, scores it with the harness's `evaldedup.py` (removed
 rows with reason near_duplicate / exact_duplicate; clusters = `duplicate_of` links), reads the
 peers' `results/*.json` and prints one markdown table per corpus size, per-edit-op recall
 against the best peer, the signature phase in MB/s per core, memory per document in the
-global phase, and jeongje's wall time per 10k documents at each size.
+global phase, and jeongje's wall time per 10k documents at each size. jeongje runs in three
+configurations: `normalize.unicode` + `dedup.minhash` (the reference row, as a user cleans
+and deduplicates), the same with `dedup.exact`, and `dedup.minhash` alone (read, deduplicate,
+write: what the peers' pipelines do).
 
 Reproduce (2 cores; run nothing else meanwhile; peers ~75 min for all three sizes, this ~10 min):
 
@@ -62,8 +65,11 @@ import jeongje
 CONFIGS: dict[str, list[str]] = {
     "jeongje minhash": ["normalize.unicode", "dedup.minhash"],
     "jeongje exact+minhash": ["normalize.unicode", "dedup.exact", "dedup.minhash"],
+    # like for like with the peers' pipelines: read, deduplicate, write (no cleaning stage)
+    "jeongje minhash only": ["dedup.minhash"],
 }
 REF = "jeongje minhash"  # the jeongje row the ratio columns compare with
+ALONE = "jeongje minhash only"  # the second ratio column
 OPS = ["exact", "no_char_edit", "char_edit_1-3%", "char_edit_3-6%", "char_edit_6-10%", "boiler", "title",
        "para_drop", "para_insert", "para_swap", "sent_shuffle", "num_change", "ws", "nfd"]
 BANDS = ["c5>=0.9", "0.8-0.9", "0.7-0.8", "0.5-0.7", "<0.5"]
@@ -237,16 +243,18 @@ def print_corpus(corpus: str, rows: list[dict[str, Any]], rep: ModuleType) -> No
     jj = [r for r in rows if r["tool"].startswith("jeongje")]
     peers = sorted((r for r in rows if r not in jj), key=lambda r: -r["metrics"]["doc_f1"])
     print(f"\n## {corpus}: {ref['docs']} docs, {ref['MB']} MB (ratios: {REF} / peer)\n")
+    alone = next((r for r in rows if r["tool"] == ALONE), None)
     print("| tool | docs | MB | wall s | CPU s | peak RSS MB | docs/s | MB/s | removed / ideal | P | R | F1 | pair F1 "
-          "| R c5J>=0.8 | jeongje MB/s / peer MB/s | F1 jeongje − F1 peer |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"| R c5J>=0.8 | {REF} MB/s / peer MB/s | {ALONE} MB/s / peer MB/s | F1 {REF} − F1 peer |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in jj + peers:
         m = r["metrics"]
         ratio = "—" if r is ref else f"{ref['MB_per_s'] / r['MB_per_s']:.2f}"
+        ratio_alone = "—" if alone is None or r in jj else f"{alone['MB_per_s'] / r['MB_per_s']:.2f}"
         dif = "—" if r is ref else f"{ref['metrics']['doc_f1'] - m['doc_f1']:+.4f}"
         print(f"| {r['tool']} | {r['docs']} | {r['MB']} | {r['wall_s']} | {rep.cpu(r)} | {r['peak_rss_mb']:.0f} | "
               f"{r['docs_per_s']} | {r['MB_per_s']} | {m['removed']} / {m['ideal_removed']} | {m['doc_precision']} | "
-              f"{m['doc_recall']} | {m['doc_f1']} | {m.get('pair_f1')} | {rep.easy_recall(m)} | {ratio} | {dif} |")
+              f"{m['doc_recall']} | {m['doc_f1']} | {m.get('pair_f1')} | {rep.easy_recall(m)} | {ratio} | {ratio_alone} | {dif} |")
     if not peers:
         return
     best = peers[0]
