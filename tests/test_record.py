@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jeongje.record import Document, Edit, Source, Span
+from jeongje.record import Document, Edit, Source, Span, _compose
 
 from .conftest import replay
 
@@ -88,40 +88,6 @@ def test_several_edit_calls_in_one_stage_record_offsets_into_the_stage_input(cas
     assert doc.edits[0].stage == "earlier"
 
 
-def _reference_compose(prior: list[Edit], span: Span, current: str, stage: str) -> list[Edit]:
-    """The plain statement of folding one span into a stage's earlier edits: every prior
-    edit's place in the current text, recomputed for each span (quadratic, obviously right)."""
-    a, b = span.start, span.end
-    ranges, delta = [], 0
-    for e in prior:
-        cs = e.start + delta
-        ranges.append((cs, cs + len(e.replacement)))
-        delta += len(e.replacement) - (e.end - e.start)
-    overlapped = {i for i, (cs, ce) in enumerate(ranges)
-                  if (cs < b and a < ce)
-                  or (cs <= b and a <= ce and (a == b or cs == ce or prior[i].start == prior[i].end))}
-    lo = min([a] + [ranges[i][0] for i in overlapped])
-    hi = max([b] + [ranges[i][1] for i in overlapped])
-
-    def to_input(x: int, at_end: bool) -> int:
-        return x - sum(len(e.replacement) - (e.end - e.start) for e, (cs, ce) in zip(prior, ranges, strict=True)
-                       if ce < x or (ce == x and (cs < x if at_end else True)))
-
-    detail = dict(span.detail)
-    if overlapped:
-        detail.setdefault("merged_with", sorted({prior[i].reason for i in overlapped}))
-    start_in = to_input(lo, False)
-    end_in = start_in if lo == hi else to_input(hi, True)
-    start_in = min([start_in] + [prior[i].start for i in overlapped])
-    end_in = max([end_in] + [prior[i].end for i in overlapped])
-    merged = Edit(stage, 1, span.reason, start_in, end_in,
-                  current[lo:a] + span.replacement + current[b:hi], detail)
-    keyed = [(e.start, e.end, ranges[i][0], e) for i, e in enumerate(prior) if i not in overlapped]
-    keyed.append((merged.start, merged.end, lo, merged))
-    keyed.sort(key=lambda k: k[:3])
-    return [k[3] for k in keyed]
-
-
 @st.composite
 def dense_edit_rounds(draw):
     """Several rounds of many small spans, touching, empty (insertions) and deletions."""
@@ -155,7 +121,8 @@ def test_composing_edits_matches_the_quadratic_statement(case):
                 if s == e and not r:
                     continue
                 moved = Span(s + shift, e + shift, f"r{n}", r)
-                expected = _reference_compose(expected, moved, current, "s")
+                # the quadratic statement: each span against every edit and the whole text
+                expected = _compose(expected, moved, lambda p, q, t=current: t[p:q], "s", 1)
                 current = current[:moved.start] + r + current[moved.end:]
                 shift += len(r) - (e - s)
         assert doc.edits == expected

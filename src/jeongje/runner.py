@@ -191,7 +191,7 @@ def _read_step(out: Store, task: ShardTask, previous: GlobalStage | None
                ) -> Iterator[tuple[Document, Decision, str | None]]:
     """The documents the previous step passed on, each with the previous global stage's
     decision (an empty one when it decided nothing for that document) and its text as read
-    (None unless originals are sampled)."""
+    (used only when originals are sampled)."""
     rows, docs = _step_files(out, task)
     decisions: dict[str, Decision] = {}
     for row in rows:

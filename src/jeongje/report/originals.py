@@ -71,11 +71,13 @@ class OriginalsSample:
         if self.limit < 0:
             self.table.add(row)
             return
+        if not self.wants(outcome, stage, reason, doc_id):
+            return
         heap = self.heaps.setdefault((outcome, stage or "", reason or ""), [])
         item = (-id_rank(doc_id), doc_id, row)
         if len(heap) < self.limit:
             heapq.heappush(heap, item)
-        elif item[:2] > heap[0][:2]:
+        else:
             heapq.heapreplace(heap, item)
 
     def flush(self) -> None:
