@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from jeongje.cli import main
-
-from .conftest import distinct_doc, korean_doc, write_jsonl
+from tests.helpers import distinct_doc, korean_doc, write_jsonl
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

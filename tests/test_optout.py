@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import jeongje
 from jeongje.cli import main
-from jeongje.report.optout import optout
+from jeongje.optout import optout
 
 
 @pytest.fixture(scope="module")

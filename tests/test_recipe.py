@@ -5,7 +5,7 @@ import yaml
 
 from jeongje.errors import ConfigError
 from jeongje.recipe import builtin_recipes, load_recipe, recipe_from_dict
-from jeongje.stage import registry
+from jeongje.registry import registry
 
 
 def test_builtin_korean_news_loads_and_round_trips_through_yaml(tmp_path):

@@ -5,8 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jeongje.record import Document, Edit, Source, Span, _compose
-
-from .conftest import replay
+from tests.helpers import replay
 
 json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text()
 metadata = st.dictionaries(st.text(min_size=1), st.recursive(
@@ -25,9 +24,20 @@ def documents(draw):
                     draw(metadata), edits, draw(st.integers(0, 10**9)))
 
 
-@given(documents())
-def test_document_round_trips_through_dict(doc):
-    assert Document.from_dict(doc.to_dict()) == doc
+@given(documents(), st.none() | st.text(max_size=8))
+def test_document_round_trips_through_its_stored_row(doc, original):
+    """`to_row`/`from_row` is the one serialisation: through the real work-file schema
+    (Arrow), with the text as read kept only when it differs from the text."""
+    import pyarrow as pa
+
+    from jeongje.io.layout import WORK_SCHEMA
+    from jeongje.io.work import work_row
+
+    doc.original = original
+    stored = pa.Table.from_pylist([work_row(doc)], schema=WORK_SCHEMA).to_pylist()[0]
+    back = Document.from_row(stored)
+    assert back == doc
+    assert back.original == (original if original != doc.text else None)
 
 
 @given(st.text(max_size=60), st.data())

@@ -10,8 +10,6 @@ Importing the package loads nothing heavy; executors and extras load on use.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .errors import (  # noqa: E402
     ConfigError,
     ConservationError,
@@ -22,6 +20,7 @@ from .errors import (  # noqa: E402
     StageError,
 )
 from .record import Document, Drop, Edit, Source, Span  # noqa: E402
+from .version import __version__
 
 __all__ = [
     "ConfigError", "ConservationError", "Document", "Drop", "Edit", "InputError",

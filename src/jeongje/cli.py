@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .errors import JeongjeError
+from .version import __version__
 
 
 def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,38 +32,13 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _originals_option(ctx: click.Context, param: click.Parameter, value: str) -> int | str:
-    if value in ("auto", "all", "none"):
-        return value
-    if value.isdigit():
-        return int(value)
-    raise click.BadParameter("expected auto, all, none or a count")
-
-
-def _storage_options(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-                     ) -> dict[str, Any]:
-    """KEY=VALUE pairs; a value that parses as JSON is taken as JSON (true, 3, {...})."""
-    import json
-
-    options: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, not {item!r}")
-        try:
-            options[key.strip()] = json.loads(value)
-        except ValueError:
-            options[key.strip()] = value
-    return options
-
-
 def _local_output(exists: bool) -> Callable[[click.Context, click.Parameter, str], str]:
     """Callback for the OUTPUT of commands that read a finished run on this machine: a URL
     is refused with what to do instead; a path is checked as click.Path does."""
 
     def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
         from .errors import InputError
-        from .io.store import local_folder
+        from .io.location import local_folder
 
         try:
             folder = local_folder(value)
@@ -74,26 +49,66 @@ def _local_output(exists: bool) -> Callable[[click.Context, click.Parameter, str
     return check
 
 
-def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by `run` and `demo`."""
-    options = [
-        click.option("--recipe", "-r", default="korean-news", show_default=True,
-                     help="Built-in recipe name or a recipe YAML file."),
-        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: all cores). Output is the same for any value."),
-        click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet",
-                     show_default=True, help="Format of OUT/documents."),
-        click.option("--overwrite", is_flag=True,
-                     help="Start afresh, replacing whatever run the output folder holds."),
-        click.option("--progress/--no-progress", default=True, show_default=True,
-                     help="Progress bar on a terminal, log lines otherwise."),
-        click.option("--originals", default="auto", show_default=True, callback=_originals_option,
-                     help="Texts as read kept for the report's browser: N per outcome/stage/reason "
-                          "and shard, all, none, or auto (all for inputs under 32 MiB, else 200)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+def _run_options(names: tuple[str, ...] | None = None) -> Callable[..., Any]:
+    """The run options (options.py) as click options: every one, or those in `names`. The
+    parameters take the option names, so a command passes them on as they are."""
+    import dataclasses
+    import typing
+
+    from .options import RunOptions, declared, literal_choices
+
+    hints = typing.get_type_hints(RunOptions)
+    decorators = []
+    for f in dataclasses.fields(RunOptions):
+        if names is not None and f.name not in names:
+            continue
+        how, hint = declared(f), hints[f.name]
+        flag = how.flag or "--" + f.name.replace("_", "-")
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        kw: dict[str, Any] = {"help": how.help, "metavar": how.metavar}
+        origin = typing.get_origin(hint)
+        if origin in (tuple, dict):
+            kw["multiple"] = True
+            if how.path:
+                kw["type"] = click.Path(exists=True, file_okay=False)
+        elif hint is bool and "/" not in flag:
+            kw["is_flag"] = True
+        else:
+            kw["default"], kw["show_default"] = default, default is not None
+            choices = literal_choices(hint)
+            if choices and how.parse is None:
+                kw["type"] = click.Choice(choices)
+            elif how.minimum is not None:
+                kw["type"] = click.IntRange(min=how.minimum)
+        if how.parse is not None:
+            kw["callback"] = _parsed(how.parse, dict if origin is dict else None)
+        decls = [flag, *([how.short] if how.short else []), f.name]
+        decorators.append(click.option(*decls, **kw))
+
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+
+    return apply
+
+
+def _parsed(parse: Callable[[str], Any], into: type | None) -> Callable[..., Any]:
+    """A click callback that parses the command-line string(s) of an option."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        try:
+            if into is dict:
+                return dict(parse(v) for v in value)
+            return parse(value) if isinstance(value, str) else value
+        except ValueError as e:
+            raise click.BadParameter(str(e)) from e
+
+    return callback
+
+
+_RECIPE = click.option("--recipe", "-r", default="korean-news", show_default=True,
+                       help="Built-in recipe name or a recipe YAML file.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,67 +128,32 @@ def main() -> None:
                    "an fsspec URL the workers can write (s3://bucket/prefix, gs://..., file:///...; "
                    "s3 needs pip install 'jeongje[s3]'). On an object store each file is uploaded "
                    "whole in one PUT (staged in $TMPDIR/jeongje-spill), so it appears only complete.")
-@click.option("--storage-option", "storage_options", multiple=True, metavar="KEY=VALUE",
-              callback=_storage_options,
-              help="Option of the output URL's fsspec filesystem, e.g. endpoint_url=http://minio:9000, "
-                   "profile=NAME, anon=false (JSON values are parsed); repeatable. They travel to the "
-                   "workers and are never written to OUT. Without them the filesystem's own "
-                   "configuration applies (AWS_* / FSSPEC_S3_* environment variables, ~/.aws).")
-@_run_options
-@click.option("--text-field", default="text", show_default=True, help="Input field with the text.")
-@click.option("--id-field", default="id", show_default=True,
-              help="Input field with the id; records without one get FILE:LINE.")
-@click.option("--max-record-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024,
-              show_default=True, help="Larger records are quarantined as too_large.")
-@click.option("--shard-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
-              show_default=True,
-              help="Plain JSONL and Parquet inputs are cut into shards of about this size.")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Encoding of JSONL/text inputs: a codec (cp949, euc-kr, johab, ...) or "
-                   "'auto' to detect (Korean first). Web pages always use header/meta/detection.")
-@click.option("--site-policies", "site_policies", multiple=True,
-              type=click.Path(exists=True, file_okay=False),
-              help="Folder of HOST/robots.txt and HOST/.well-known/tdmrep.json files for web "
-                   "inputs; repeatable. Those found in WARC inputs are added automatically.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local: worker processes here; ray: a Ray cluster (pip install 'jeongje[ray]').")
-@click.option("--address", default=None,
-              help="With --executor ray: the cluster to join (auto, ray://head:10001); "
-                   "default: start a local Ray instance.")
+@_RECIPE
+@_run_options()
 @_friendly
-def run(inputs: tuple[str, ...], output: str, recipe: str, workers: int | None, fmt: str,
-        overwrite: bool, progress: bool, originals: int | str, text_field: str, id_field: str,
-        max_record_bytes: int, shard_bytes: int, encoding: str, site_policies: tuple[str, ...],
-        executor: str, address: str | None, storage_options: dict[str, Any]) -> None:
+def run(inputs: tuple[str, ...], output: str, recipe: str, **options: Any) -> None:
     """Run a recipe over INPUT into OUTPUT; rerun the same command to resume."""
     from . import malloc
     from .api import run as run_api
 
     malloc.tune()  # this process runs the global phases (and the shards, with one worker)
-
-    result = run_api(list(inputs), output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
-                     text_field=text_field, id_field=id_field or None,
-                     max_record_bytes=max_record_bytes, overwrite=overwrite, progress=progress,
-                     shard_bytes=shard_bytes, encoding=encoding, site_policies=list(site_policies),
-                     executor=executor, address=address,  # type: ignore[arg-type]
-                     originals=originals, storage_options=storage_options)  # type: ignore[arg-type]
+    result = run_api(list(inputs), output, recipe, **options)
     _print_summary(result.output, result.manifest, result.resumed)
 
 
 @main.command()
 @click.option("--output", "-o", default="out/demo", show_default=True,
               type=click.Path(file_okay=False), help="Output folder.")
-@_run_options
+@_RECIPE
+@_run_options(("workers", "format", "overwrite", "progress", "originals"))
 @_friendly
-def demo(output: str, recipe: str, workers: int | None, fmt: str, overwrite: bool,
-         progress: bool, originals: int | str) -> None:
+def demo(output: str, recipe: str, **options: Any) -> None:
     """Run the default recipe on the bundled Korean sample corpus."""
     from .api import run as run_api
     from .sample import sample_path
 
     click.echo(f"input: bundled sample {sample_path()}")
-    result = run_api([str(sample_path())], output, recipe, workers=workers, format=fmt,  # type: ignore[arg-type]
-                     overwrite=overwrite, progress=progress, originals=originals)  # type: ignore[arg-type]
+    result = run_api([str(sample_path())], output, recipe, **options)
     _print_summary(result.output, result.manifest, result.resumed)
 
 
@@ -212,7 +192,7 @@ def recipe_show(name: str) -> None:
 def recipe_list() -> None:
     """List built-in recipes and registered stages."""
     from .recipe import builtin_recipes
-    from .stage import registry
+    from .registry import registry
 
     click.echo("recipes:")
     for name in builtin_recipes():
@@ -288,7 +268,7 @@ def report(output: str, per_reason: int, all_below: int) -> None:
 @click.option("--domain", "domains", multiple=True,
               help="Host whose documents go (subdomains included), e.g. news.example.kr; repeatable.")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False),
-              help="A publisher registry YAML file (the format of registry/publishers.yaml).")
+              help="A publisher registry YAML file (the format of publishers.yaml in the package).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Only documents dated on or after this day (undated documents go too).")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
@@ -298,7 +278,7 @@ def optout(output: str, publishers: tuple[str, ...], domains: tuple[str, ...], r
     """Remove a publisher's kept documents from a finished OUTPUT without reprocessing:
     each removal is a new ledger event (stage optout, reason rights_optout); the manifest
     and an existing report are updated. Running it again changes nothing."""
-    from .report.optout import optout as optout_api
+    from .optout import optout as optout_api
     from .summary import render_table
 
     result = optout_api(output, publishers, domains, registry, since.date() if since else None,
@@ -315,7 +295,8 @@ def optout(output: str, publishers: tuple[str, ...], domains: tuple[str, ...], r
 
 def _more_stats(output: str, top: int) -> None:
     """The questions people ask first after the outcome table (README: the same in SQL)."""
-    from .report.data import by_key, cluster_sizes, connect, require_finished_run
+    from .io.ledger import require_finished_run
+    from .report.data import by_key, cluster_sizes, connect
     from .summary import render_table
 
     if not (Path(output) / "manifest.json").is_file():

@@ -10,7 +10,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .stage import GlobalStage, Stage, build_stage
+from .registry import build_stage
+from .stage import Stage
+from .steps import Step, cut
 
 _TOP_KEYS = {"name", "description", "stages"}
 _STAGE_KEYS = {"stage", "params"}
@@ -23,7 +25,7 @@ class Recipe:
     name: str
     stages: list[Stage]
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    _steps: list[Step] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Fully resolved form: every parameter written out (used in manifests)."""
@@ -39,19 +41,15 @@ class Recipe:
     def versions(self) -> dict[str, int]:
         return {s.name: s.version for s in self.stages}
 
-    def steps(self) -> list[tuple[list[Stage], GlobalStage | None]]:
-        """The recipe cut at its global stages: [(per-document stages, the global stage
-        that ends the step or None for the last step), ...]."""
-        steps: list[tuple[list[Stage], GlobalStage | None]] = []
-        current: list[Stage] = []
-        for stage in self.stages:
-            if isinstance(stage, GlobalStage):
-                steps.append((current, stage))
-                current = []
-            else:
-                current.append(stage)
-        steps.append((current, None))
-        return steps
+    def steps(self) -> list[Step]:
+        """The recipe cut at its global stages (see steps.py); the same Step objects on
+        every call."""
+        if not self._steps:
+            self._steps = cut(self.stages)
+        return self._steps
+
+    def step(self, index: int) -> Step:
+        return self.steps()[index]
 
 
 def builtin_recipes() -> list[str]:

@@ -2,8 +2,9 @@
 
 A `Document` carries its text, where it came from, free metadata and the edits made to
 its text so far. Stages never build ledger rows themselves: they edit text through
-`Document.edit`, annotate `metadata`, or return a `Drop`. The runner turns those into
-ledger and edit rows.
+`Document.edit`, annotate `metadata`, or return a `Drop`; a global stage returns a
+`Decision` per document. The runner turns those into one `Outcome` per record (its ledger
+row) and edit rows. A record that cannot be read is a `Quarantine`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ class Edit:
     replacement: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
 
+    def to_row(self) -> dict[str, Any]:
+        """The edit as an edits row without the document id (detail as canonical JSON)."""
+        return {"stage": self.stage, "stage_version": self.version, "reason": self.reason,
+                "start": self.start, "end": self.end, "replacement": self.replacement,
+                "detail": dumps(self.detail)}
+
 
 @dataclass(slots=True)
 class Span:
@@ -89,6 +96,9 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     edits: list[Edit] = field(default_factory=list)
     bytes_in: int = 0
+    #: the text as read (or as a `replaces_text` stage made it) while the run keeps a sample
+    #: of originals for the audit report and a stage has changed it since; None otherwise
+    original: str | None = field(default=None, repr=False, compare=False)
     stage_mark: int = field(default=0, repr=False, compare=False)
 
     def edit(self, stage: str, version: int, spans: list[Span]) -> None:
@@ -135,32 +145,26 @@ class Document:
         """Mark where the current stage's edits start (called by the runner per stage)."""
         self.stage_mark = len(self.edits)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; `from_dict` inverts it exactly."""
+    def to_row(self) -> dict[str, Any]:
+        """The document as one flat row of plain values (metadata, source and edit details as
+        canonical JSON strings): how documents are stored between recipe steps. `from_row`
+        inverts it exactly."""
+        src = self.source
         return {
-            "id": self.id,
-            "text": self.text,
-            "source": {"file": self.source.file, "line": self.source.line,
-                       "row": self.source.row, "offset": self.source.offset},
-            "metadata": self.metadata,
-            "edits": [
-                {"stage": e.stage, "version": e.version, "reason": e.reason, "start": e.start,
-                 "end": e.end, "replacement": e.replacement, "detail": e.detail}
-                for e in self.edits
-            ],
+            "id": self.id, "text": self.text, "metadata": dumps(self.metadata),
+            "source": dumps({"file": src.file, "line": src.line, "row": src.row, "offset": src.offset}),
             "bytes_in": self.bytes_in,
+            "edits": [e.to_row() for e in self.edits],
+            "original": self.original if self.original != self.text else None,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Document:
-        return cls(
-            id=data["id"],
-            text=data["text"],
-            source=Source(**data["source"]),
-            metadata=dict(data.get("metadata") or {}),
-            edits=[Edit(**e) for e in data.get("edits") or []],
-            bytes_in=int(data.get("bytes_in") or 0),
-        )
+    def from_row(cls, row: dict[str, Any]) -> Document:
+        return cls(row["id"], row["text"], Source(**json.loads(row["source"])),
+                   json.loads(row["metadata"]),
+                   [Edit(e["stage"], e["stage_version"], e["reason"], e["start"], e["end"],
+                         e["replacement"], json.loads(e["detail"])) for e in row["edits"] or ()],
+                   row["bytes_in"], original=row.get("original"))
 
 
 def _compose_all(prior: list[Edit], spans: list[Span], before: str, after: str, stage: str,
@@ -251,6 +255,37 @@ def _compose(prior: list[Edit], span: Span, cut: Callable[[int, int], str], stag
 
 
 @dataclass(slots=True)
+class Decision:
+    """What a global stage decided for one document: drop it, annotate it, or hand its
+    `apply` a payload (for example the lines to remove)."""
+
+    id: str
+    drop: Drop | None = None
+    metadata: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when the decision changes nothing (no drop, no metadata, no payload)."""
+        return self.drop is None and not self.metadata and not self.payload
+
+
+@dataclass(slots=True, frozen=True)
+class Outcome:
+    """How a record's way through the recipe ended: kept, or dropped or quarantined by a
+    stage (its name and version) for a reason, with the evidence. One ledger row each."""
+
+    outcome: str  # KEPT | DROPPED | QUARANTINED
+    stage: str | None = None
+    version: int | None = None
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+KEEP = Outcome(KEPT)
+
+
+@dataclass(slots=True)
 class Quarantine:
     """A record that could not be read or processed: it becomes a `quarantined` ledger row."""
 
@@ -261,6 +296,9 @@ class Quarantine:
     reason: str = "read_error"
     detail: dict[str, Any] = field(default_factory=dict)
     bytes_in: int = 0
+
+    def outcome(self) -> Outcome:
+        return Outcome(QUARANTINED, self.stage, None, self.reason, dict(self.detail, error=self.error))
 
 
 def dumps(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The stage contract and the stage registry.
+"""The stage contract: what a stage is, what it returns, and what executors may rely on.
 
 A stage is a dataclass whose fields are its parameters (the same names in YAML, in Python
 and in the docs). It receives documents and, per document, may
@@ -8,23 +8,48 @@ and in the docs). It receives documents and, per document, may
 * return a `Drop(reason, detail)` whose reason is one of `reasons`.
 
 Stages know nothing of executors, shards or files. Executors call `setup()` once per
-worker and then `process_batch()` on lists of documents.
+worker and then `process_batch()` on lists of documents. What an executor needs to know
+about a stage is declared on it, never probed: `batched` (it has a vectorised
+`process_batch`), `resources()` (CPUs and memory it uses), and for global stages
+`edits_text` (its decisions edit text) and the `BucketShuffle` contract (its decision
+starts with a grouping by key that a cluster may run as a distributed shuffle).
+
+The registry of stages by name is `jeongje.registry`; parameter checking is
+`jeongje.params`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, get_args, get_origin
+from typing import Any, ClassVar
 
-from .errors import ConfigError, StageError
-from .record import Document, Drop
+from .errors import StageError
+from .record import Decision, Document, Drop
 
-_REGISTRY: dict[str, type[Stage]] = {}
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What one running copy of a stage needs: CPUs (a worker process or a Ray actor per
+    copy) and memory (for a global stage, the memory its decision may hold before it
+    spills: DuckDB's `memory_limit`). Executors read these; stages only declare them."""
+
+    cpus: float = 1.0
+    memory: str | None = None  # a DuckDB size: "4GB", "512MB"
+
+    def memory_bytes(self) -> int | None:
+        """`memory` in bytes (None when unset)."""
+        if self.memory is None:
+            return None
+        text = self.memory.strip().upper().replace(" ", "").removesuffix("B")
+        units = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+                 "KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40}
+        for unit in sorted(units, key=len, reverse=True):
+            if text.endswith(unit):
+                return int(float(text[: -len(unit)]) * units[unit])
+        return int(float(text))
 
 
 class Stage(ABC):
@@ -38,20 +63,30 @@ class Stage(ABC):
     #: to main text): later edits refer to its output, which is also the "original" that
     #: the audit sample keeps for documents that get past it.
     replaces_text: ClassVar[bool] = False
+    #: True when `process_batch` is the stage's own vectorised implementation: the runner
+    #: then hands it whole batches (and, should it raise, redoes the batch one document at
+    #: a time to find the bad one). False: the runner calls `process` per document.
+    batched: ClassVar[bool] = False
     #: Parameters that change how much a stage uses (memory), never what it outputs: left
     #: out of a run's identity, so a run can resume with other values.
     resource_params: ClassVar[frozenset[str]] = frozenset()
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
-        """Load anything expensive. Called once per worker before the first batch."""
+        """Load anything expensive. Called once per worker before the first batch; it may
+        be called again on the same stage and must then do nothing new."""
 
     @abstractmethod
     def process(self, doc: Document) -> Drop | None:
         """Edit/annotate `doc` in place; return a Drop to remove it, None to keep it."""
 
     def process_batch(self, docs: list[Document]) -> list[Drop | None]:
-        """Process a batch; one result per document, in order. Override to vectorise."""
+        """Process a batch; one result per document, in order. Override to vectorise (and
+        set `batched = True`)."""
         return [self.process(doc) for doc in docs]
+
+    def resources(self) -> Resources:
+        """What a running copy of this stage needs (one CPU, no stated memory, by default)."""
+        return Resources()
 
     @property
     def label(self) -> str:
@@ -60,17 +95,6 @@ class Stage(ABC):
     def params(self) -> dict[str, Any]:
         """The stage's parameters as plain data (for recipes and manifests)."""
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-
-
-@dataclass(slots=True)
-class Decision:
-    """What a global stage decided for one document: drop it, annotate it, or hand its
-    `apply` a payload (for example the lines to remove)."""
-
-    id: str
-    drop: Drop | None = None
-    metadata: dict[str, Any] | None = None
-    payload: dict[str, Any] | None = None
 
 
 class GlobalStage(Stage):
@@ -84,6 +108,10 @@ class GlobalStage(Stage):
     by key so that it can run as a shuffle."""
 
     key_schema: ClassVar[Any]  # pyarrow schema of the rows `keys` returns (without "id")
+    #: True when `apply` edits the text (from a decision's payload). False (the default
+    #: `apply`): decisions only drop and annotate, so a last step with nothing else to do
+    #: can finish the stored documents column by column.
+    edits_text: ClassVar[bool] = False
 
     def process(self, doc: Document) -> Drop | None:  # never called per document
         raise StageError(f"{self.name} is a global stage; executors call keys() and decide()")
@@ -93,10 +121,14 @@ class GlobalStage(Stage):
         """The row this document contributes to the global decision."""
 
     def keys_batch(self, docs: list[Document]) -> Any:
-        """Rows for a batch of documents: a list of `keys` dicts, or (cheaper to store) a
-        `pyarrow.Table` with the `key_schema` columns and one row per document, in order.
-        Override to vectorise."""
-        return [self.keys(doc) for doc in docs]
+        """Rows for a batch of documents: a `pyarrow.Table` with the `key_schema` columns
+        and one row per document, in order. Override to vectorise; by default the `keys`
+        rows of each document."""
+        import pyarrow as pa
+
+        rows = [self.keys(doc) for doc in docs]
+        schema = pa.schema(self.key_schema)
+        return pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
 
     @abstractmethod
     def decide(self, keys: Any) -> Iterable[Decision]:
@@ -106,103 +138,38 @@ class GlobalStage(Stage):
 
     def apply(self, doc: Document, decision: Decision) -> Drop | None:
         """Carry out a decision on its document (in the next step, per shard). The default
-        adds the metadata and returns the drop; override to edit the text from `payload`."""
+        adds the metadata and returns the drop; override to edit the text from `payload`
+        (and set `edits_text = True`)."""
         if decision.metadata:
             doc.metadata.update(decision.metadata)
         return decision.drop
 
 
-def register(cls: type[Stage]) -> type[Stage]:
-    """Class decorator: make a stage addressable by its dotted `name` in recipes."""
-    if not dataclasses.is_dataclass(cls):
-        raise TypeError(f"stage {cls.__name__} must be a dataclass")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise TypeError(f"stage name {cls.name!r} registered twice")
-    _REGISTRY[cls.name] = cls
-    return cls
+class BucketShuffle(ABC):
+    """The shuffle contract of a global stage whose decision starts by grouping rows into
+    buckets by key: a cluster executor may run that grouping itself (a distributed
+    groupby), then hand the candidate pairs back to `decide_from_pairs`. A stage that
+    declares it must also decide the same way on its own in `decide`."""
 
+    #: the stored key columns `bucket_rows` reads (with "id")
+    bucket_columns: ClassVar[tuple[str, ...]]
+    #: the columns of `bucket_rows`' output that form a bucket's key
+    bucket_key: ClassVar[tuple[str, ...]]
 
-def registry() -> dict[str, type[Stage]]:
-    """All registered stages by name (importing the built-in stage modules first)."""
-    from . import stages  # noqa: F401  (registers the built-ins)
+    @staticmethod
+    @abstractmethod
+    def bucket_rows(batch: Any) -> Any:
+        """Map side: a table of stored rows (`bucket_columns`) -> one row per bucket
+        membership, with the `bucket_key` columns and "id"."""
 
-    return dict(_REGISTRY)
+    @staticmethod
+    @abstractmethod
+    def bucket_pairs(group: Any) -> Any:
+        """Reduce side: the rows of one bucket -> candidate pairs as a table ("id", "root")."""
 
-
-def build_stage(name: str, params: dict[str, Any] | None, path: str) -> Stage:
-    """Instantiate stage `name` with validated `params`; errors name `path` (e.g. stages[2])."""
-    stages = registry()
-    if name not in stages:
-        raise ConfigError(
-            f"{path}.stage: unknown stage {name!r}; known stages: {', '.join(sorted(stages))}"
-        )
-    cls = stages[name]
-    params = params or {}
-    if not isinstance(params, dict):
-        raise ConfigError(f"{path}.params: expected a mapping, got {type(params).__name__}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(params) - set(fields))
-    if unknown:
-        raise ConfigError(
-            f"{path}.params.{unknown[0]}: unknown parameter for {name}; "
-            f"valid: {', '.join(sorted(fields)) or '(none)'}"
-        )
-    values = {key: coerce(value, hints[key], f"{path}.params.{key}") for key, value in params.items()}
-    try:
-        stage = cls(**values)
-    except (ValueError, TypeError) as e:  # raised by a stage's __post_init__ checks
-        raise ConfigError(f"{path}.params: {e}") from e
-    return stage
-
-
-def coerce(value: Any, annotation: Any, path: str) -> Any:
-    """Check `value` against a type annotation, converting YAML scalars where lossless."""
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if annotation is Any:
-        return value
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return coerce(value, arg, path)
-            except ConfigError as e:
-                errors.append(str(e))
-        raise ConfigError(errors[0] if errors else f"{path}: invalid value {value!r}")
-    if origin is Literal:
-        if value not in args:
-            raise ConfigError(f"{path}: {value!r} is not one of {', '.join(map(repr, args))}")
-        return value
-    if origin in (list, tuple):
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{path}: expected a list, got {type(value).__name__}")
-        item = args[0] if args else Any
-        return [coerce(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
-        kt, vt = args if args else (Any, Any)
-        return {coerce(k, kt, path): coerce(v, vt, f"{path}.{k}") for k, v in value.items()}
-    if annotation is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path}: expected true or false, got {value!r}")
-        return value
-    if annotation is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{path}: expected an integer, got {value!r}")
-        return value
-    if annotation is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{path}: expected a number, got {value!r}")
-        return float(value)
-    if annotation is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{path}: expected a string, got {value!r}")
-        return value
-    raise ConfigError(f"{path}: unsupported parameter type {annotation!r}")
+    @abstractmethod
+    def decide_from_pairs(self, keys: Any, pairs: list[tuple[str, str]]) -> Iterable[Decision]:
+        """Decisions from the stored rows and the candidate pairs an external shuffle found."""
 
 
 def _plain(value: Any) -> Any:

@@ -14,10 +14,7 @@ import pytest
 
 import jeongje
 from jeongje.recipe import recipe_from_dict
-
-from ..conftest import write_jsonl
-from ..test_remote_output import rows
-from ..test_run import snapshot
+from tests.helpers import rows, snapshot, write_jsonl
 
 ray = pytest.importorskip("ray", reason="the Ray executor needs `pip install jeongje[ray]`")
 

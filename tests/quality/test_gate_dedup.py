@@ -13,8 +13,7 @@ import pytest
 
 import jeongje
 from jeongje.recipe import recipe_from_dict
-
-from .gate import assert_floor
+from tests.helpers import assert_floor
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "planted.py"
 

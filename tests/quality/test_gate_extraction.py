@@ -19,8 +19,7 @@ import pytest
 
 from jeongje.record import Document, Source
 from jeongje.stages.extract import HtmlExtract
-from tests.quality.gate import assert_floor
-from tests.web.warcs import FIXTURES, Page, fixture_pages, read_all, write_warc
+from tests.helpers import FIXTURES, Page, assert_floor, fixture_pages, read_all, write_warc
 
 MIN_OWN_F1 = 0.95  # the floor for our pages
 MIN_REAL_F1 = 0.90  # ... and for the real page

@@ -16,7 +16,7 @@ from __future__ import annotations
 from jeongje.record import Document, Drop, Source
 from jeongje.stages.mojibake import MojibakeRepair
 from jeongje.stages.normalize import UnicodeNormalizer
-from tests.quality.gate import assert_floor, load_cases
+from tests.helpers import assert_floor, load_cases
 
 MINIMUM = 1.0  # all three metrics: the issue asks for exact repair and no silent garbage
 

@@ -16,7 +16,7 @@ from collections import Counter
 
 from jeongje.record import Document, Source
 from jeongje.stages.pii import PII_TYPES, PiiRedactor
-from tests.quality.gate import assert_floor, load_cases
+from tests.helpers import assert_floor, load_cases
 
 MIN_RECALL = 0.98
 MIN_PRECISION = 0.95

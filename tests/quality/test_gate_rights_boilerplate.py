@@ -14,8 +14,7 @@ from jeongje.stages.boilerplate import BoilerplateRemover
 from jeongje.stages.normalize import UnicodeNormalizer
 from jeongje.stages.repetition import RepetitionRepairer
 from jeongje.stages.rights import RightsFilter
-
-from .gate import assert_floor, load_cases
+from tests.helpers import assert_floor, load_cases
 
 
 def doc(text: str, i: str = "case") -> Document:

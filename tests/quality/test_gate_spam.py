@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 
 from jeongje.record import Document, Source
-from jeongje.stages.quality import SpamFilter
-
-from .gate import FLOORS, assert_floor, load_cases
+from jeongje.stages.spam import SpamFilter
+from tests.helpers import FLOOR_DIR, assert_floor, load_cases
 
 
 def test_spam_classification_gate():
@@ -32,6 +31,6 @@ def test_spam_classification_gate():
     print(f"spam gate: tp={tp} fp={fp} fn={fn} misclassified={wrong}")
     assert_floor("spam", "precision", precision, 0.95)
     assert_floor("spam", "recall", recall, 0.90)
-    ceiling = json.loads((FLOORS / "spam.json").read_text(encoding="utf-8"))["ham_false_positives_max"]
+    ceiling = json.loads((FLOOR_DIR / "spam.json").read_text(encoding="utf-8"))["ham_false_positives_max"]
     print(f"quality-gate spam.ham_false_positives = {fp} (ceiling {ceiling})")
     assert fp <= ceiling, f"ham documents dropped as spam: {wrong}"

@@ -16,13 +16,13 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
-from ..stage import Decision, GlobalStage, register
+from ..stage import Decision, GlobalStage, Resources
 from .duck import connect, stream
-from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_sql
+from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 
 
-@register
 @dataclass
 class ExactDeduplicator(GlobalStage):
     """Keep one document per identical cleaned text. `keep` orders the tie-breakers:
@@ -40,6 +40,9 @@ class ExactDeduplicator(GlobalStage):
     keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
     date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
     memory_limit: str = "4GB"  # DuckDB's, for the grouping by digest; it spills to disk past it
+
+    def resources(self) -> Resources:
+        return Resources(memory=self.memory_limit)
 
     def keys(self, doc: Document) -> dict[str, Any]:
         text = " ".join(doc.text.split())  # whitespace runs collapsed, ends stripped

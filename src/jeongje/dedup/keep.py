@@ -8,7 +8,6 @@ from ..record import Document
 
 KeepRule = Literal["earliest", "longest", "smallest_id"]
 DEFAULT_KEEP: list[KeepRule] = ["earliest", "longest", "smallest_id"]
-DATE_FIELDS = ["date", "published", "date_published"]
 
 
 def keep_order(rules: list[KeepRule], doc_id: str, length: int, date: str | None) -> tuple[Any, ...]:

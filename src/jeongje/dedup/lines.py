@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from ..record import Document, Drop, Span
-from ..stage import Decision, GlobalStage, register
+from ..stage import Decision, GlobalStage, Resources
 from .duck import connect, stream
 
 
@@ -27,7 +27,6 @@ def _line_hash(line: str) -> int:
     return int.from_bytes(digest.digest(), "little") >> 1  # fits a signed 64-bit column
 
 
-@register
 @dataclass
 class RepeatedLineRemover(GlobalStage):
     """Remove lines (of at least `min_chars` non-space characters) that occur in more than
@@ -39,6 +38,7 @@ class RepeatedLineRemover(GlobalStage):
     description: ClassVar[str] = "remove lines repeated across many documents (site-wide boilerplate)"
     key_schema: ClassVar[Any] = pa.schema([("lines", pa.list_(pa.int64()))])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
+    edits_text: ClassVar[bool] = True  # apply removes the repeated lines
 
     max_documents: int = 10
     min_chars: int = 20
@@ -47,6 +47,9 @@ class RepeatedLineRemover(GlobalStage):
     def __post_init__(self) -> None:
         if self.max_documents < 1 or self.min_chars < 1:
             raise ValueError("max_documents and min_chars must be >= 1")
+
+    def resources(self) -> Resources:
+        return Resources(memory=self.memory_limit)
 
     def _lines(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end including the line break, hash) of each long-enough line."""

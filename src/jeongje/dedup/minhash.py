@@ -21,16 +21,16 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pyarrow as pa
 
+from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
-from ..stage import Decision, GlobalStage, register
+from ..stage import BucketShuffle, Decision, GlobalStage, Resources
 from .duck import connect, stream
-from .keep import DATE_FIELDS, DEFAULT_KEEP, KeepRule, document_date, keep_sql
+from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 from .signatures import band_hashes, batch_shingle_hashes, flat_signatures
 
 
-@register
 @dataclass
-class MinHashDeduplicator(GlobalStage):
+class MinHashDeduplicator(GlobalStage, BucketShuffle):
     """Drop near-duplicates (same wire story at several outlets, edited re-posts), keeping
     one document per cluster by `keep` (earliest date, then longest, then smallest id).
     Shingles: `shingle` = "char" (default, n=5) or "word" (eojeol n-grams). `num_perm` =
@@ -47,6 +47,8 @@ class MinHashDeduplicator(GlobalStage):
         ("signature", pa.list_(pa.uint32())), ("bands", pa.list_(pa.uint64())),
         ("length", pa.int64()), ("date", pa.string()), ("shingles", pa.list_(pa.uint64()))])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
+    bucket_columns: ClassVar[tuple[str, ...]] = ("id", "bands")
+    bucket_key: ClassVar[tuple[str, ...]] = ("band", "h")
 
     shingle: Literal["char", "word"] = "char"
     ngram: int = 5
@@ -63,6 +65,9 @@ class MinHashDeduplicator(GlobalStage):
             raise ValueError("ngram, bands and rows must be >= 1")
         if not 0 < self.threshold <= 1:
             raise ValueError("threshold must be within (0, 1]")
+
+    def resources(self) -> Resources:
+        return Resources(memory=self.memory_limit)
 
     @property
     def num_perm(self) -> int:

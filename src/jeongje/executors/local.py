@@ -14,11 +14,12 @@ from ..errors import JeongjeError
 from ..job import Job
 from ..progress import Progress
 from ..recipe import Recipe, recipe_from_dict
-from ..runner import ShardTask, run_shard
-from ..stage import GlobalStage, Stage
-from . import run_steps
+from ..runner.shard import ShardTask, run_shard
+from ..steps import Step
+from .base import run_steps
 
 _worker_recipe: Recipe | None = None
+_worker_ready: set[int] = set()  # steps whose stages this worker has set up
 _worker_queue: Any = None
 
 
@@ -26,8 +27,11 @@ class LocalExecutor:
     """Runs a job's pending shards on `workers` processes (default: all cores).
 
     Output does not depend on the worker count: each shard is processed by the same
-    function into its own files; a single worker runs in this process.
+    function into its own files; a single worker runs in this process. A step whose
+    stages declare more than one CPU runs fewer shards at a time.
     """
+
+    name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -36,7 +40,7 @@ class LocalExecutor:
 
     def execute(self, job: Job, progress: Progress) -> None:
         """Run every step; worker processes start once and serve all steps (each one
-        imports and sets up the whole recipe, which costs seconds of CPU)."""
+        imports the recipe and sets up a step's stages the first time it runs one)."""
         ok = False
         try:
             run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress))
@@ -55,20 +59,23 @@ class LocalExecutor:
                 initargs=(job.recipe.to_dict(), self._reports))
         return self._pool
 
-    def _run_step(self, job: Job, tasks: list[ShardTask], step: int, progress: Progress) -> None:
-        if not tasks:
-            return
-        if self.workers == 1 or len(tasks) == 1:
-            stages, global_stage, previous = _step_stages(_build(job.recipe), step)
+    def _run_step(self, job: Job, tasks: list[ShardTask], step: Step, progress: Progress) -> None:
+        slots = max(1, int(self.workers // step.resources().cpus))
+        if slots == 1 or len(tasks) == 1:
+            step.setup()
             for task in tasks:
-                run_shard(task, stages, progress.advance, global_stage, previous)
+                run_shard(task, step, progress.advance)
                 progress.shard_done()
             return
         pool = self._workers_pool(job)
         reports = self._reports
-        futures: dict[Future[None], ShardTask] = {pool.submit(_work, t): t for t in tasks}
+        waiting = list(tasks)
+        futures: dict[Future[None], ShardTask] = {}
         try:
-            while futures:
+            while waiting or futures:
+                while waiting and len(futures) < slots:
+                    task = waiting.pop(0)
+                    futures[pool.submit(_work, task, step.index)] = task
                 done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
                 _drain(reports, progress)
                 for fut in done:
@@ -89,32 +96,23 @@ class LocalExecutor:
             raise
 
 
-def _step_stages(recipe: Recipe, step: int) -> tuple[list[Stage], GlobalStage | None, GlobalStage | None]:
-    steps = recipe.steps()
-    stages, global_stage = steps[step]
-    return stages, global_stage, steps[step - 1][1] if step else None
-
-
-def _build(recipe: Recipe) -> Recipe:
-    for stage in recipe.stages:
-        stage.setup()
-    return recipe
-
-
 def _init_worker(recipe: dict[str, Any], reports: Any) -> None:
     global _worker_recipe, _worker_queue
     malloc.tune()
-    _worker_recipe = _build(recipe_from_dict(recipe))
+    _worker_recipe = recipe_from_dict(recipe)
     _worker_queue = reports
 
 
-def _work(task: ShardTask) -> None:
+def _work(task: ShardTask, index: int) -> None:
     def report(docs: int, nbytes: int) -> None:
         _worker_queue.put((docs, nbytes))
 
     assert _worker_recipe is not None
-    stages, global_stage, previous = _step_stages(_worker_recipe, task.step)
-    run_shard(task, stages, report, global_stage, previous)
+    step = _worker_recipe.step(index)
+    if index not in _worker_ready:
+        step.setup()
+        _worker_ready.add(index)
+    run_shard(task, step, report)
 
 
 def _drain(reports: Any, progress: Progress) -> None:

@@ -47,6 +47,25 @@ class Shard:
     first_line: int = 1  # line number of the first line at `start` (plain JSONL)
     first_row: int = 0  # row number of the first row in the shard (Parquet)
 
+    def input_bytes(self) -> int:
+        """The input bytes this shard covers (for progress): its byte range, its row
+        groups' size, or the whole file."""
+        f = self.file
+        if f.format == "warc":
+            return (f.size if self.end is None else self.end) - self.start
+        if self.end is not None and f.format == "jsonl" and f.compression is None:
+            return self.end - self.start
+        if f.format == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                meta = pq.ParquetFile(f.path).metadata
+            except Exception:  # noqa: BLE001 - the reader quarantines unreadable files
+                return 0
+            end = meta.num_row_groups if self.end is None else self.end
+            return sum(meta.row_group(i).total_byte_size for i in range(self.start, end))
+        return f.size
+
 
 def file_format(path: str) -> tuple[str, str | None] | None:
     lower = path.lower()

@@ -1,8 +1,12 @@
-"""Writers for a shard's three outputs: kept documents, ledger rows and edit rows.
+"""A shard's outputs in one step: ledger and edit rows, kept documents (last step) or the
+documents that go on with their global-stage rows (other steps), and the originals sample.
 
-Each file is staged (under a temporary name, or a local file for a remote output) and
-published by the output store only when the whole shard is done, so a killed run never
-leaves a half-written file under a final name (see io/store.py).
+Every decided record reaches the outputs through one path, `ShardWriter.write_outcomes`,
+which takes a table of `OUTCOME_SCHEMA` rows: records decided one document at a time
+(`decided`, then `end_batch`) and stored documents finished column by column (the last
+step, runner/finish.py) go through the same code, so their rows cannot drift apart. Each
+file is staged and published by the output store only when the whole shard is done
+(`commit`), so a killed run never leaves a half-written file under a final name.
 """
 
 from __future__ import annotations
@@ -10,122 +14,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
 
-from ..record import Document, Edit, Source, dumps
-from ..report.facts import domain_of, publisher_of
+from ..provenance import domain_of, publisher_of
+from ..record import KEPT, QUARANTINED, Document, Outcome, Quarantine, dumps
+from ..stats import Stats
+from .layout import DOCUMENTS_SCHEMA, EDITS_SCHEMA, LEDGER_SCHEMA, OUTCOME_SCHEMA, WORK_SCHEMA, shard_files
+from .originals import OriginalsSample
+from .parts import ShardTable, rows_table
 from .store import Store
+from .work import key_table_schema, work_row
 
-DOCUMENTS_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", pa.string())])
-LEDGER_SCHEMA = pa.schema([
-    ("id", pa.string()), ("source", pa.string()), ("outcome", pa.string()),
-    ("stage", pa.string()), ("stage_version", pa.int32()), ("reason", pa.string()),
-    ("detail", pa.string()), ("bytes_in", pa.int64()), ("bytes_out", pa.int64()),
-    ("publisher", pa.string()), ("domain", pa.string()),  # from metadata (report.facts)
-])
-EDITS_SCHEMA = pa.schema([
-    ("id", pa.string()), ("stage", pa.string()), ("stage_version", pa.int32()),
-    ("reason", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-    ("replacement", pa.string()), ("detail", pa.string()),
-])
-DECISIONS_SCHEMA = pa.schema([("id", pa.string()), ("reason", pa.string()),
-                              ("detail", pa.string()), ("metadata", pa.string()),
-                              ("payload", pa.string())])
-# a document between recipe steps, with what its ledger row needs already worked out
-# (`where`: the ledger's source; publisher and domain from its metadata), its edits as
-# edit rows, and the text as read when originals are sampled (null when it is the text
-# itself, as it is for a document no stage has changed yet): a document that the next
-# step leaves alone goes to the outputs column by column, never through Python objects
-EDIT_ROW = pa.struct([EDITS_SCHEMA.field(n) for n in EDITS_SCHEMA.names if n != "id"])
-WORK_SCHEMA = pa.schema([
-    ("id", pa.string()), ("text", pa.string()), ("metadata", pa.string()),
-    ("source", pa.string()), ("where", pa.string()), ("bytes_in", pa.int64()),
-    ("publisher", pa.string()), ("domain", pa.string()), ("edits", pa.list_(EDIT_ROW)),
-    ("original", pa.string()),
-])
-OUTPUT_FOLDERS = ("documents", "ledger", "edits", "originals")
-WORK = "_work"
-SITE_POLICIES = "site_policies"  # robots.txt/tdmrep.json found in the crawl, per host
-
-
-def part_name(index: int, suffix: str, step: int = 0) -> str:
-    """`part-00003.parquet`; outcomes decided in a later step of the recipe get `-s1`, ..."""
-    return f"part-{index:05d}{f'-s{step}' if step else ''}{suffix}"
-
-
-def work_name(step: int, kind: str, index: int | None = None) -> str:
-    """Intermediate files between recipe steps: `_work/s0/docs-00003.parquet`, ..."""
-    name = f"{kind}.parquet" if index is None else f"{kind}-{index:05d}.parquet"
-    return f"{WORK}/s{step}/{name}"
-
-
-def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """A table of row dicts (a missing key is null), built column by column: the same table
-    as `pa.Table.from_pylist`, which walks the dicts about 20x slower."""
-    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in schema.names},
-                                schema=schema)
-
-
-def write_table(out: Store, name: str, table: pa.Table) -> None:
-    """Write a whole Parquet table to `name` in `out`, published atomically."""
-    tmp = out.staging(name)
-    try:
-        pq.write_table(table, tmp)
-        out.publish(tmp, name)
-    except BaseException:
-        out.discard(tmp)
-        raise
-
-
-class ShardTable:
-    """A Parquet file written in parts (row dicts or tables) and published by `commit`."""
-
-    def __init__(self, out: Store, name: str, schema: pa.Schema, compression: str = "zstd") -> None:
-        self.out, self.name = out, name
-        self.tmp = out.staging(name)
-        self.schema = schema
-        self.rows: list[dict[str, Any]] = []
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression=compression)
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-
-    def write_table(self, table: pa.Table) -> None:
-        self.flush()
-        self.writer.write_table(table)
-
-    def flush(self) -> None:
-        if self.rows:
-            self.writer.write_table(rows_table(self.rows, self.schema))
-            self.rows = []
-
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
-
-    def commit(self) -> None:
-        self.out.publish(self.tmp, self.name)
-
-    def abort(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.out.discard(self.tmp)
-
-
-def _edit_row(e: Edit) -> dict[str, Any]:
-    return {"stage": e.stage, "stage_version": e.version, "reason": e.reason, "start": e.start,
-            "end": e.end, "replacement": e.replacement, "detail": dumps(e.detail)}
-
-
-def work_document(row: dict[str, Any]) -> Document:
-    """The Document a WORK_SCHEMA row stores (`original` aside)."""
-    return Document(row["id"], row["text"], Source(**json.loads(row["source"])),
-                    json.loads(row["metadata"]),
-                    [Edit(e["stage"], e["stage_version"], e["reason"], e["start"], e["end"],
-                          e["replacement"], json.loads(e["detail"])) for e in row["edits"]],
-                    row["bytes_in"])
+_LEDGER_COLUMNS = [n for n in LEDGER_SCHEMA.names if n != "bytes_out"]
 
 
 class _JsonlDocuments:
@@ -136,14 +38,11 @@ class _JsonlDocuments:
         self.tmp = out.staging(name)
         self.file = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.file.write(json.dumps(
-            {"text": row["text"], "id": row["id"], "metadata": json.loads(row["metadata"])},
-            ensure_ascii=False) + "\n")
-
     def write_table(self, table: pa.Table) -> None:
         for row in table.to_pylist():
-            self.add(row)
+            self.file.write(json.dumps(
+                {"text": row["text"], "id": row["id"], "metadata": json.loads(row["metadata"])},
+                ensure_ascii=False) + "\n")
 
     def flush(self) -> None:
         self.file.flush()
@@ -168,72 +67,107 @@ class ShardWriter:
     """
 
     def __init__(self, out: Store, index: int, fmt: str = "parquet", step: int = 0,
-                 final: bool = True, key_schema: pa.Schema | None = None,
-                 originals: int = 0) -> None:
+                 final: bool = True, key_schema: Any = None, originals: int = 0) -> None:
         self.final = final
+        files = shard_files(index, step, final, fmt, bool(originals))
+        parts: list[Any] = []
         if final:
-            doc_suffix = ".jsonl" if fmt == "jsonl" else ".parquet"
-            name = f"documents/{part_name(index, doc_suffix)}"
-            self.documents: Any = (_JsonlDocuments(out, name) if fmt == "jsonl"
-                                   else ShardTable(out, name, DOCUMENTS_SCHEMA))
-            parts: list[Any] = [self.documents]
+            self.documents: Any = (_JsonlDocuments(out, files["documents"]) if fmt == "jsonl"
+                                   else ShardTable(out, files["documents"], DOCUMENTS_SCHEMA))
+            parts.append(self.documents)
         else:
             # intermediate files, read once and removed: LZ4 writes faster than zstd and
             # reads several times faster
-            self.documents = ShardTable(out, work_name(step, "docs", index), WORK_SCHEMA, "lz4")
-            assert key_schema is not None
-            self.keys = ShardTable(out, work_name(step, "keys", index),
-                                   pa.schema([("id", pa.string()), *key_schema]), "lz4")
-            parts = [self.documents, self.keys]
-        self.ledger = ShardTable(out, f"ledger/{part_name(index, '.parquet', step)}", LEDGER_SCHEMA)
-        self.edits = ShardTable(out, f"edits/{part_name(index, '.parquet', step)}", EDITS_SCHEMA)
-        self._parts = (*parts, self.ledger, self.edits)
-        self.originals: Any = None
+            self.work = ShardTable(out, files["work"], WORK_SCHEMA, "lz4")
+            self.keys = ShardTable(out, files["keys"], key_table_schema(key_schema), "lz4")
+            parts += [self.work, self.keys]
+        self.ledger = ShardTable(out, files["ledger"], LEDGER_SCHEMA)
+        self.edits = ShardTable(out, files["edits"], EDITS_SCHEMA)
+        parts += [self.ledger, self.edits]
+        self.originals: OriginalsSample | None = None
         if originals:
-            from ..report.originals import ORIGINALS, OriginalsSample
+            self.originals = OriginalsSample(out, files["originals"], originals)
+            parts.append(self.originals)
+        self._parts = tuple(parts)
+        self._decided: list[dict[str, Any]] = []
 
-            self.originals = OriginalsSample(out, f"{ORIGINALS}/{part_name(index, '.parquet', step)}",
-                                             originals)
-            self._parts = (*self._parts, self.originals)
+    @property
+    def samples_originals(self) -> bool:
+        """True when the run keeps texts as read (documents then carry `original`)."""
+        return self.originals is not None
 
-    def survivor(self, doc: Document, key_row: dict[str, Any], original: str | None = None) -> None:
-        """A document that goes on to the next step, and its row for the global stage;
-        `original` (the text as read) travels with it when originals are sampled."""
-        self._work_doc(doc, original)
-        self.keys.add({"id": doc.id, **key_row})
-
-    def survivors(self, docs: list[Document], keys: pa.Table, originals: list[str | None]) -> None:
-        """Documents that go on, with their rows for the global stage as one table (one
-        row per document, in order, with the stage's key columns)."""
-        for doc, original in zip(docs, originals, strict=True):
-            self._work_doc(doc, original)
+    def survivors(self, docs: list[Document], keys: pa.Table) -> None:
+        """Documents that go on to the next step, with their rows for the global stage as
+        one table (one row per document, in order, with the stage's key columns)."""
+        for doc in docs:
+            self.work.add(work_row(doc))
         ids = pa.array([doc.id for doc in docs], pa.string())
         self.keys.write_table(pa.Table.from_arrays([ids, *keys.columns], schema=self.keys.schema))
 
-    def _work_doc(self, doc: Document, original: str | None) -> None:
-        src = doc.source
-        self.documents.add({
-            "id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata),
-            "source": dumps({"file": src.file, "line": src.line, "row": src.row, "offset": src.offset}),
-            "where": str(src), "bytes_in": doc.bytes_in, "publisher": publisher_of(doc.metadata),
-            "domain": domain_of(doc.metadata), "edits": [_edit_row(e) for e in doc.edits],
-            "original": original if self.originals is not None and original != doc.text else None})
+    def decided(self, item: Document | Quarantine, outcome: Outcome) -> None:
+        """A record whose outcome is decided; written with the batch by `end_batch`."""
+        if isinstance(item, Quarantine):
+            self._decided.append({"id": item.id, "source": str(item.source), "outcome": outcome.outcome,
+                                  "stage": outcome.stage, "stage_version": outcome.version,
+                                  "reason": outcome.reason, "detail": dumps(outcome.detail),
+                                  "bytes_in": item.bytes_in, "edits": []})
+            return
+        kept = outcome.outcome == KEPT
+        meta = item.metadata
+        self._decided.append({
+            "id": item.id, "source": str(item.source), "outcome": outcome.outcome,
+            "stage": outcome.stage, "stage_version": outcome.version, "reason": outcome.reason,
+            "detail": dumps(outcome.detail), "bytes_in": item.bytes_in,
+            "publisher": publisher_of(meta), "domain": domain_of(meta),
+            "text": item.text if kept else None, "metadata": dumps(meta) if kept else None,
+            "edits": [e.to_row() for e in item.edits], "original": item.original})
 
-    def kept(self, doc: Document) -> None:
-        self.documents.add({"id": doc.id, "text": doc.text, "metadata": dumps(doc.metadata)})
+    def end_batch(self, stats: Stats) -> None:
+        """Write the records decided since the last call, then flush every part."""
+        if self._decided:
+            self.write_outcomes(rows_table(self._decided, OUTCOME_SCHEMA), stats)
+            self._decided = []
+        self.flush()
 
-    def ledger_row(self, **row: Any) -> None:
-        self.ledger.add(row)
-
-    def original(self, outcome: str, stage: str | None, reason: str | None, doc_id: str,
-                 text: str | None) -> None:
-        """Offer a record's text as read to the originals sample (when the run keeps one)."""
-        if self.originals is not None and text is not None:
-            self.originals.add(outcome, stage, reason, doc_id, text)
-
-    def edit_rows(self, doc: Document) -> None:
-        for e in doc.edits:
-            self.edits.add({"id": doc.id, **_edit_row(e)})
+    def write_outcomes(self, table: pa.Table, stats: Stats) -> None:
+        """Write decided records (`OUTCOME_SCHEMA` rows, in input order) to every output:
+        a ledger row each (`bytes_out`: the UTF-8 bytes of the kept text), the kept
+        documents, the edits of kept and dropped documents (not of quarantined ones: their
+        text went nowhere), and the texts as read that the originals sample takes."""
+        table = table.combine_chunks()
+        n = table.num_rows
+        if not n:
+            return
+        outcome = table.column("outcome")
+        kept = pc.equal(outcome, KEPT)
+        text = table.column("text")
+        bytes_out = pc.if_else(kept, pc.binary_length(text).cast(pa.int64()), pa.scalar(0, pa.int64()))
+        columns = {c: table.column(c) for c in _LEDGER_COLUMNS}
+        self.ledger.write_table(pa.Table.from_arrays(
+            [bytes_out if c == "bytes_out" else columns[c] for c in LEDGER_SCHEMA.names],
+            schema=LEDGER_SCHEMA))
+        if self.final:
+            self.documents.write_table(pa.Table.from_arrays(
+                [table.column("id"), text, table.column("metadata")], schema=DOCUMENTS_SCHEMA).filter(kept))
+        edits = table.column("edits")
+        parents = pc.list_parent_indices(edits)
+        fields = pc.list_flatten(edits).flatten()
+        written = pa.Table.from_arrays([table.column("id").take(parents), *fields], schema=EDITS_SCHEMA)
+        written = written.filter(pc.not_equal(outcome.take(parents), QUARANTINED))
+        self.edits.write_table(written)
+        outcomes, stages, reasons = (table.column(c).to_pylist() for c in ("outcome", "stage", "reason"))
+        sizes_in, sizes_out = table.column("bytes_in").to_pylist(), bytes_out.to_pylist()
+        for i in range(n):
+            stats.count(outcomes[i], stages[i] or "", reasons[i] or "", sizes_in[i], sizes_out[i])
+        for edit_stage, edit_reason in zip(written.column("stage").to_pylist(),
+                                           written.column("reason").to_pylist(), strict=True):
+            stats.edited(edit_stage, edit_reason)
+        if self.originals is not None:  # only the texts the sample takes become Python strings
+            original = table.column("original")
+            ids = table.column("id").to_pylist()
+            for i in np.flatnonzero(original.is_valid().to_numpy(zero_copy_only=False)).tolist():
+                if self.originals.wants(outcomes[i], stages[i], reasons[i], ids[i]):
+                    self.originals.add(outcomes[i], stages[i], reasons[i], ids[i], original[i].as_py())
 
     def flush(self) -> None:
         for part in self._parts:
@@ -248,4 +182,3 @@ class ShardWriter:
     def abort(self) -> None:
         for part in self._parts:
             part.abort()
-

@@ -13,26 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..io.layout import OPTOUT_STAGE
+from ..io.ledger import ledger_views, require_finished_run, sql_str
+from ..io.ledger import rows as _rows
 from .spans import EditRow, order_edits, replay
 
-OPTOUT_STAGE = "optout"
 TOP = 40  # rows of the by-publisher / by-domain tables and plots
-
-
-def require_finished_run(out: Path) -> dict[str, Any]:
-    """The manifest of a finished run in `out`, or an InputError saying what is missing."""
-    if not out.is_dir():
-        raise InputError(f"{out} is not a folder")
-    manifest = out / "manifest.json"
-    if not manifest.is_file():
-        what = ("a run that has not finished (no manifest.json yet): run the same `jeongje run` "
-                "command again to finish it" if (out / "_run.json").is_file()
-                else "no jeongje run (no manifest.json, no _run.json)")
-        raise InputError(f"{out} holds {what}")
-    if not any((out / "ledger").glob("*.parquet")):
-        raise InputError(f"{out} has a manifest but no ledger files under {out / 'ledger'}")
-    return json.loads(manifest.read_text(encoding="utf-8"))
 
 
 def connect(out: Path) -> Any:
@@ -42,16 +28,7 @@ def connect(out: Path) -> Any:
 
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
-    glob = _sql_str(str(out / "ledger" / "*.parquet"))
-    columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({glob}, union_by_name=true)").fetchall()}
-    extra = "" if {"publisher", "domain"} <= columns else ", NULL::VARCHAR AS publisher, NULL::VARCHAR AS domain"
-    con.execute(f"CREATE VIEW ledger_events AS SELECT *{extra}, filename LIKE '%/optout-%' AS later "
-                f"FROM read_parquet({glob}, union_by_name=true, filename=true)")
-    if any((out / "ledger").glob("optout-*.parquet")):
-        con.execute("CREATE VIEW ledger AS SELECT * EXCLUDE (filename, later) FROM ledger_events "
-                    "QUALIFY row_number() OVER (PARTITION BY id ORDER BY later DESC, filename DESC) = 1")
-    else:
-        con.execute("CREATE VIEW ledger AS SELECT * EXCLUDE (filename, later) FROM ledger_events")
+    ledger_views(con, out)
     _view(con, "edits", out / "edits", "part-*.parquet",
           "id VARCHAR, stage VARCHAR, stage_version INTEGER, reason VARCHAR, start BIGINT, "
           '"end" BIGINT, replacement VARCHAR, detail VARCHAR')
@@ -60,7 +37,7 @@ def connect(out: Path) -> Any:
     jsonl = sorted((out / "documents").glob("part-*.jsonl"))
     if jsonl:
         con.execute("CREATE VIEW documents AS SELECT id, text, metadata::VARCHAR AS metadata FROM "
-                    f"read_json({_sql_str(str(out / 'documents' / 'part-*.jsonl'))}, format='newline_delimited', "
+                    f"read_json({sql_str(str(out / 'documents' / 'part-*.jsonl'))}, format='newline_delimited', "
                     "columns={'id': 'VARCHAR', 'text': 'VARCHAR', 'metadata': 'JSON'})")
     else:
         _view(con, "documents", out / "documents", "part-*.parquet",
@@ -70,20 +47,10 @@ def connect(out: Path) -> Any:
 
 def _view(con: Any, name: str, folder: Path, pattern: str, empty: str) -> None:
     if any(folder.glob(pattern)):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_str(str(folder / pattern))})")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_str(str(folder / pattern))})")
     else:
         cols = ", ".join(f"NULL::{c.split()[-1]} AS {c.rsplit(' ', 1)[0]}" for c in empty.split(", "))
         con.execute(f"CREATE VIEW {name} AS SELECT {cols} WHERE false")
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def collect(out: Path, per_reason: int = 25, all_below: int = 2000,

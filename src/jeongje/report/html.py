@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..io.store import local_folder
+from ..io.location import local_folder
 from .data import collect
 
 REPORT = "report"

@@ -1,4 +1,1 @@
-"""Built-in stages. Importing this package registers them by name."""
-
-from ..dedup import exact, lines, minhash  # noqa: F401
-from . import boilerplate, extract, filters, mojibake, normalize, pii, quality, repetition, rights  # noqa: F401
+"""Built-in per-document stages (the registry that names them is `jeongje.registry`)."""

@@ -15,14 +15,13 @@ from typing import Any, ClassVar
 from ..korean.boilerplate import find_boilerplate
 from ..korean.notices import find_notices
 from ..record import Document, Drop, Span
-from ..stage import Stage, register
+from ..stage import Stage
 
 KINDS = ("dateline", "byline", "caption", "promo", "auto_notice", "footer", "tip_off",
          "timestamp", "broadcast", "signoff", "credits", "notice")
 _SPACE = " \t"
 
 
-@register
 @dataclass
 class BoilerplateRemover(Stage):
     """Remove Korean news boilerplate and move the facts it states to metadata."""

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ..record import Document, Drop
-from ..stage import Stage, register
+from ..stage import Stage
 from ..web.extract import ExtractionTimeout, extract, time_limit
 from ..web.signals import merge_meta
 
 
-@register
 @dataclass
 class HtmlExtract(Stage):
     """Replace an HTML page by its main text; drop pages whose extraction fails."""

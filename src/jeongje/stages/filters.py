@@ -8,8 +8,8 @@ from typing import ClassVar
 import numpy as np
 
 from ..record import Document, Drop
-from ..stage import Stage, register
-from .quality import nonspace_counts
+from ..stage import Stage
+from .counts import nonspace_counts
 
 # script of every BMP code point: 0 none, 1 Hangul syllable, 2 Hangul jamo, 3 Han, 4 other
 # letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, kana); code
@@ -53,7 +53,6 @@ def _sample(text: str) -> str:
     return text[:third] + text[mid - third // 2 : mid + third // 2] + text[-third:]
 
 
-@register
 @dataclass
 class KoreanLanguageFilter(Stage):
     """Keep Korean: the Hangul share of letters (Hangul counted in jamo, Hanja weighted
@@ -85,7 +84,6 @@ class KoreanLanguageFilter(Stage):
         return None
 
 
-@register
 @dataclass
 class LengthFilter(Stage):
     """Drop documents shorter than `min_chars` (non-space characters) or longer than
@@ -105,6 +103,8 @@ class LengthFilter(Stage):
 
     def process(self, doc: Document) -> Drop | None:
         return self._decide(nonspace_counts([doc.text])[0])
+
+    batched: ClassVar[bool] = True
 
     def process_batch(self, docs: list[Document]) -> list[Drop | None]:
         return [self._decide(n) for n in nonspace_counts([d.text for d in docs])]

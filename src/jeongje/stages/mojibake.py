@@ -28,7 +28,7 @@ from itertools import pairwise
 from typing import ClassVar
 
 from ..record import Document, Drop, Span
-from ..stage import Stage, register
+from ..stage import Stage
 
 # --- character classes ------------------------------------------------------------------
 
@@ -369,7 +369,6 @@ def _judge_cjk_run(run: str, start: int) -> tuple[Span | None, bool]:
 # --- the stage --------------------------------------------------------------------------
 
 
-@register
 @dataclass
 class MojibakeRepair(Stage):
     """Repair Korean mojibake runs in place; drop documents whose mojibake is not repairable.

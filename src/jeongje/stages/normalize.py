@@ -30,7 +30,7 @@ from html.entities import html5
 from typing import ClassVar
 
 from ..record import Document, Drop, Span
-from ..stage import Stage, register
+from ..stage import Stage
 
 # zero-width space/non-joiner/joiner, word joiner, invisible operators, BOM, soft hyphen,
 # Mongolian vowel separator, bidi marks, embeddings, overrides and isolates,
@@ -67,7 +67,6 @@ _WS_RUN_RE = re.compile(f"[ \n{_OTHER_SPACE}]{{2,}}|[{_OTHER_SPACE}]")
 _WS_CHARS = " \n\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
-@register
 @dataclass
 class UnicodeNormalizer(Stage):
     """Newlines, HTML entities, invisible/control characters, NFC and whitespace; every

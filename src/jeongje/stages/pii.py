@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
 
 from ..record import Document, Drop, Span
-from ..stage import Stage, register
+from ..stage import Stage
 
 PII_TYPES: tuple[str, ...] = (
     "RRN", "FRN", "PHONE", "EMAIL", "BRN", "CARD", "PASSPORT", "DRIVER_LICENSE", "ACCOUNT",
@@ -314,7 +314,6 @@ def _has_context(text: str, c: _Candidate, last_end: int) -> bool:
 # --------------------------------------------------------------------------- the stage
 
 
-@register
 @dataclass
 class PiiRedactor(Stage):
     """Replace Korean PII with typed placeholders (`<|PHONE|>`, `<|RRN|>`, ...).

@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from ..korean.repetition import find_repeats
 from ..record import Document, Drop, Span
-from ..stage import Stage, register
+from ..stage import Stage
 
 
-@register
 @dataclass
 class RepetitionRepairer(Stage):
     """Delete verbatim repeats of a block of sentences, keeping the first copy (with or

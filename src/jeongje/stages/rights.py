@@ -37,17 +37,13 @@ from ..korean.notices import (
     document_class,
     find_notices,
 )
+from ..provenance import DATE_FIELDS, PUBLISHER_FIELDS, URL_FIELDS
 from ..record import Document, Drop
-from ..stage import Stage, register
+from ..stage import Stage
 
 DEFAULT_POLICY = {"ai_training_prohibited": "drop", "crawling_prohibited": "drop",
                   "reproduction_prohibited": "keep", "open_license": "keep", "none": "keep"}
 _AIPREF = re.compile(r"(?:^|[\s,;])train-ai\s*=\s*n\b")
-#: Metadata fields read by default for the publisher, the URL and the date (the report's
-#: ledger columns and `jeongje optout` read the same ones).
-PUBLISHER_FIELDS = ("publisher", "press", "site_name")
-URL_FIELDS = ("url", "canonical_url", "target_uri")
-DATE_FIELDS = ("date", "published", "date_published")
 _NOAI = re.compile(r"(?:^|[\s,;])noai\b", re.IGNORECASE)
 _CONTENT_SIGNAL = re.compile(r"(?:^|[\s,;])ai-train\s*=\s*no\b", re.IGNORECASE)
 
@@ -64,7 +60,7 @@ class RegistryEntry:
 
 def load_registry(paths: list[str]) -> list[RegistryEntry]:
     """The shipped registry plus user files (later entries with the same name win)."""
-    texts = [(resources.files("jeongje") / "registry" / "publishers.yaml").read_text("utf-8")]
+    texts = [(resources.files("jeongje") / "publishers.yaml").read_text("utf-8")]
     texts += [Path(p).read_text(encoding="utf-8") for p in paths]
     entries: dict[str, RegistryEntry] = {}
     for where, text in zip(["publishers.yaml", *paths], texts, strict=True):
@@ -81,7 +77,6 @@ def load_registry(paths: list[str]) -> list[RegistryEntry]:
     return list(entries.values())
 
 
-@register
 @dataclass
 class RightsFilter(Stage):
     """Classify each document's rights reservation and apply the policy table.

@@ -1,0 +1,85 @@
+"""The stage registry: every stage a recipe can name, by its dotted name.
+
+The built-in stages are listed once, here (`BUILTINS`), in recipe order; a stage of your
+own joins them with the `@register` class decorator (import its module before loading a
+recipe that names it). Nothing else registers stages, and stage modules do not import
+this one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+from .dedup.exact import ExactDeduplicator
+from .dedup.lines import RepeatedLineRemover
+from .dedup.minhash import MinHashDeduplicator
+from .errors import ConfigError
+from .params import coerce
+from .stage import Stage
+from .stages.boilerplate import BoilerplateRemover
+from .stages.extract import HtmlExtract
+from .stages.filters import KoreanLanguageFilter, LengthFilter
+from .stages.mojibake import MojibakeRepair
+from .stages.normalize import UnicodeNormalizer
+from .stages.pii import PiiRedactor
+from .stages.quality import QualityFilter
+from .stages.repetition import RepetitionRepairer
+from .stages.repetition_filter import RepetitionFilter
+from .stages.rights import RightsFilter
+from .stages.spam import SpamFilter
+
+BUILTINS: tuple[type[Stage], ...] = (
+    HtmlExtract, MojibakeRepair, UnicodeNormalizer, KoreanLanguageFilter, RightsFilter,
+    RepetitionRepairer, BoilerplateRemover, SpamFilter, PiiRedactor, LengthFilter,
+    RepetitionFilter, QualityFilter, RepeatedLineRemover, ExactDeduplicator, MinHashDeduplicator,
+)
+_BUILTIN = {cls.name: cls for cls in BUILTINS}
+_ADDED: dict[str, type[Stage]] = {}
+
+
+def register(cls: type[Stage]) -> type[Stage]:
+    """Class decorator: make a stage of your own addressable by its dotted `name` in
+    recipes (it must be a dataclass subclass of `jeongje.stage.Stage`)."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"stage {cls.__name__} must be a dataclass")
+    if not (isinstance(cls, type) and issubclass(cls, Stage)):
+        raise TypeError(f"stage {cls.__name__} must subclass jeongje.stage.Stage")
+    known = _BUILTIN.get(cls.name) or _ADDED.get(cls.name)
+    if known is not None and known is not cls:
+        raise TypeError(f"stage name {cls.name!r} registered twice")
+    _ADDED[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Stage]]:
+    """All stages by name: the built-ins, then those registered with `register`."""
+    return {**_BUILTIN, **_ADDED}
+
+
+def build_stage(name: str, params: dict[str, Any] | None, path: str) -> Stage:
+    """Instantiate stage `name` with validated `params`; errors name `path` (e.g. stages[2])."""
+    stages = registry()
+    if name not in stages:
+        raise ConfigError(
+            f"{path}.stage: unknown stage {name!r}; known stages: {', '.join(sorted(stages))}"
+        )
+    cls = stages[name]
+    params = params or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}.params: expected a mapping, got {type(params).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(params) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{path}.params.{unknown[0]}: unknown parameter for {name}; "
+            f"valid: {', '.join(sorted(fields)) or '(none)'}"
+        )
+    values = {key: coerce(value, hints[key], f"{path}.params.{key}") for key, value in params.items()}
+    try:
+        stage = cls(**values)
+    except (ValueError, TypeError) as e:  # raised by a stage's __post_init__ checks
+        raise ConfigError(f"{path}.params: {e}") from e
+    return stage

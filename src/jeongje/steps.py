@@ -1,0 +1,108 @@
+"""A recipe cut into steps at its global stages.
+
+Each global stage (deduplication) ends a step: every shard runs the step's per-document
+stages and stores the documents that go on with the rows the global stage asked for; the
+global stage then decides once over all shards; the next step starts from the stored
+documents, and its first stage is `ApplyDecisions`, which carries out those decisions on
+each document like any other stage. A recipe without global stages has one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from .record import Decision, Document, Drop
+from .stage import GlobalStage, Resources, Stage
+
+
+@dataclass
+class ApplyDecisions(Stage):
+    """The first stage of every step after the first: the decisions that the global stage
+    ending the step before made (drop, annotate, or edit from a payload) carried out on
+    each document, through that stage's `apply`. It answers to that stage's name, version
+    and reasons, so the ledger names the global stage."""
+
+    stage: GlobalStage
+    decisions: Mapping[str, Decision] = field(default_factory=dict, repr=False)
+    name: ClassVar[str] = "(decisions)"  # replaced per instance below
+
+    def __post_init__(self) -> None:
+        self.name = self.stage.name  # type: ignore[misc]
+        self.version = self.stage.version  # type: ignore[misc]
+        self.reasons = self.stage.reasons  # type: ignore[misc]
+
+    def setup(self) -> None:
+        self.stage.setup()
+
+    def process(self, doc: Document) -> Drop | None:
+        decision = self.decisions.get(doc.id)
+        if decision is None or decision.empty:
+            return None
+        return self.stage.apply(doc, decision)
+
+    def resources(self) -> Resources:
+        return Resources()  # applying is per document; the decision's memory was the reduce's
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a recipe: its per-document stages (after the first step, `ApplyDecisions`
+    first) and the global stage that ends it (None for the last step)."""
+
+    index: int
+    count: int
+    stages: tuple[Stage, ...]
+    global_stage: GlobalStage | None
+
+    @property
+    def final(self) -> bool:
+        return self.index == self.count - 1
+
+    @property
+    def decided_by(self) -> GlobalStage | None:
+        """The global stage whose decisions this step applies first (None in step 0)."""
+        first = self.stages[0] if self.stages else None
+        return first.stage if isinstance(first, ApplyDecisions) else None
+
+    @property
+    def columnar(self) -> bool:
+        """True for a last step whose only work is to apply decisions that only drop and
+        annotate: its stored documents can be finished column by column."""
+        decided_by = self.decided_by
+        return self.final and len(self.stages) == 1 and decided_by is not None and not decided_by.edits_text
+
+    def bind(self, decisions: Mapping[str, Decision]) -> tuple[Stage, ...]:
+        """The stages for one shard: `ApplyDecisions` given that shard's decisions."""
+        first = self.stages[0] if self.stages else None
+        if not isinstance(first, ApplyDecisions):
+            return self.stages
+        return (ApplyDecisions(first.stage, decisions), *self.stages[1:])
+
+    def setup(self) -> None:
+        """Set up every stage of the step (once per worker)."""
+        for stage in self.stages:
+            stage.setup()
+        if self.global_stage is not None:
+            self.global_stage.setup()
+
+    def resources(self) -> Resources:
+        """What a worker running this step's shards needs: the most CPUs any of its stages
+        declares (the global stage's map side included); memory is not declared per shard."""
+        stages = [*self.stages, *([self.global_stage] if self.global_stage else [])]
+        return Resources(cpus=max([s.resources().cpus for s in stages] or [1.0]))
+
+
+def cut(stages: list[Stage]) -> list[Step]:
+    """The steps of a recipe's stage list."""
+    groups: list[tuple[list[Stage], GlobalStage | None]] = []
+    current: list[Stage] = []
+    for stage in stages:
+        if isinstance(stage, GlobalStage):
+            groups.append((current, stage))
+            current = [ApplyDecisions(stage)]
+        else:
+            current.append(stage)
+    groups.append((current, None))
+    return [Step(i, len(groups), tuple(s), g) for i, (s, g) in enumerate(groups)]
