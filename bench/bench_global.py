@@ -33,8 +33,8 @@ from measure import markdown, measure  # noqa: E402
 
 from jeongje.dedup.minhash import MinHashDeduplicator, _lists  # noqa: E402
 from jeongje.dedup.signatures import _mix, band_hashes  # noqa: E402
-from jeongje.io.writers import work_name  # noqa: E402
-from jeongje.runner import BATCH_SIZE  # noqa: E402
+from jeongje.io.layout import work_name  # noqa: E402
+from jeongje.runner.shard import BATCH_SIZE  # noqa: E402
 
 PERM = 100
 CHANGED = 20  # values replaced in a planted duplicate's signature
@@ -88,8 +88,8 @@ def write_keys(out: Path, n: int, shards: int) -> int:
 
 def decide(out: Path, shards: int, memory_limit: str) -> None:
     """The child process: the reduce of a run, as the local executor calls it."""
-    from jeongje.io.store import open_store
-    from jeongje.runner import run_reduce
+    from jeongje.io.location import open_store
+    from jeongje.runner.reduce import run_reduce
 
     t = time.perf_counter()
     run_reduce(open_store(str(out)), 0, MinHashDeduplicator(memory_limit=memory_limit), list(range(shards)),

@@ -28,8 +28,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import markdown, measure  # noqa: E402
 
-from jeongje.io.writers import DOCUMENTS_SCHEMA, EDITS_SCHEMA, LEDGER_SCHEMA  # noqa: E402
-from jeongje.report.originals import ORIGINALS_SCHEMA  # noqa: E402
+from jeongje.io.layout import DOCUMENTS_SCHEMA, EDITS_SCHEMA, LEDGER_SCHEMA, ORIGINALS_SCHEMA  # noqa: E402
 
 DROPS = [("normalize.mojibake", "mojibake"), ("filter.language", "language"),
          ("rights.reservation", "rights_reserved"), ("filter.spam", "spam"),

@@ -5,6 +5,7 @@ are ours), and the quality gates' pinned floors."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -79,6 +80,19 @@ def snapshot(out: Path) -> dict[str, list[str]]:
     return {name: sorted(json.dumps(r, sort_keys=True, ensure_ascii=False)
                          for r in pq.read_table(out / name).to_pylist())
             for name in ("documents", "ledger", "edits")}
+
+
+def same_files(a: Path, b: Path) -> int:
+    """Assert that two outputs hold the same documents, ledger, edits and originals files,
+    byte for byte; return how many files were compared."""
+    names = {str(p.relative_to(a)) for f in ("documents", "ledger", "edits", "originals")
+             for p in (a / f).glob("*") if p.is_file()}
+    other = {str(p.relative_to(b)) for f in ("documents", "ledger", "edits", "originals")
+             for p in (b / f).glob("*") if p.is_file()}
+    assert names == other, f"files only in one output: {sorted(names ^ other)[:5]}"
+    differ = [n for n in sorted(names) if (a / n).read_bytes() != (b / n).read_bytes()]
+    assert not differ, f"files that differ: {differ[:5]}"
+    return len(names)
 
 
 def rows(table: Any) -> list[str]:
@@ -244,8 +258,25 @@ def crawl_pages() -> list[Page]:
 # file also pins the SHA-256 of the case files its gate scores (`cases_sha256`), so a case
 # file cannot change without a visible edit of its floor.
 
+#: the floor file that pins each case file (by default the one of the same name)
+CASE_FLOORS = {"news_pairs": "dedup"}
+
+
+def pinned(path: Path, category: str) -> Path:
+    """`path`, after checking its SHA-256 against the pin in `floors/<category>.json`."""
+    pins = json.loads((FLOOR_DIR / f"{category}.json").read_text(encoding="utf-8")).get("cases_sha256", {})
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert path.name in pins, f"floors/{category}.json pins no checksum for {path.name}"
+    assert pins[path.name] == digest, (
+        f"{path.name} changed (sha256 {digest}) since floors/{category}.json pinned it: a changed "
+        "case file changes what the gate measures; update the pin in the same commit, visibly")
+    return path
+
+
 def load_cases(name: str) -> list[dict]:
-    with open(CASE_DIR / f"{name}.jsonl", encoding="utf-8") as f:
+    """The cases of `cases/<name>.jsonl`, once its checksum matches its floor file's pin."""
+    path = pinned(CASE_DIR / f"{name}.jsonl", CASE_FLOORS.get(name, name))
+    with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import jeongje
 from jeongje.recipe import recipe_from_dict
-from tests.helpers import assert_floor
+from tests.helpers import assert_floor, load_cases
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "planted.py"
 
@@ -55,8 +55,7 @@ def test_minhash_on_natural_news_pairs_labelled_by_us(shared_data, tmp_path):
     """Pairs of real articles (ko-news-2019) labelled duplicate / not duplicate by reading
     them (tests/quality/cases/news_pairs.jsonl: ids and labels only). A pair counts as
     found when both articles end in one predicted cluster."""
-    pairs = [json.loads(line) for line in
-             (Path(__file__).parent / "cases" / "news_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    pairs = load_cases("news_pairs")
     recipe = recipe_from_dict({"name": "news-dedup", "stages": [
         "normalize.mojibake", "normalize.unicode", "clean.repetition", "clean.boilerplate",
         "dedup.exact", "dedup.minhash"]})

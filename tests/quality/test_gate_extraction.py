@@ -19,7 +19,7 @@ import pytest
 
 from jeongje.record import Document, Source
 from jeongje.stages.extract import HtmlExtract
-from tests.helpers import FIXTURES, Page, assert_floor, fixture_pages, read_all, write_warc
+from tests.helpers import FIXTURES, Page, assert_floor, fixture_pages, pinned, read_all, write_warc
 
 MIN_OWN_F1 = 0.95  # the issue's floor for our pages
 MIN_REAL_F1 = 0.90  # ... and for the real page
@@ -38,8 +38,8 @@ def char_f1(pred: str, gold: str) -> float:
 def extracted(tmp_path_factory):
     pages, expected = [], {}
     for name in fixture_pages():
-        exp = json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
-        html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+        exp = json.loads(pinned(FIXTURES / f"{name}.expected.json", "extraction").read_text(encoding="utf-8"))
+        html = pinned(FIXTURES / f"{name}.html", "extraction").read_text(encoding="utf-8")
         legacy = re.sub(r"charset=[\"']?utf-8", "charset=euc-kr", html, flags=re.IGNORECASE)
         assert legacy != html, f"{name}: no charset declaration to change"
         for enc, body in (("utf-8", html.encode("utf-8")), ("euc-kr", legacy.encode("cp949"))):

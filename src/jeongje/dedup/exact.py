@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from ..duck import connect, stream
 from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
 from ..stage import Decision, GlobalStage, Resources
-from .duck import connect, stream
 from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 
 

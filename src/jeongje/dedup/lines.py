@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from ..duck import connect, stream
 from ..record import Document, Drop, Span
 from ..stage import Decision, GlobalStage, Resources
-from .duck import connect, stream
 
 
 def _line_hash(line: str) -> int:

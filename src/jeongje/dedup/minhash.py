@@ -21,10 +21,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pyarrow as pa
 
+from ..duck import connect, stream
 from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
 from ..stage import BucketShuffle, Decision, GlobalStage, Resources
-from .duck import connect, stream
 from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 from .signatures import band_hashes, batch_shingle_hashes, flat_signatures
 

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dedup.duck import arrow_reader, parquet_view, session
+from ..duck import arrow_reader, parquet_view, session
 from ..errors import JeongjeError, StageError
 from ..io.layout import DECISIONS_SCHEMA, WORK, work_name
 from ..io.markers import Markers

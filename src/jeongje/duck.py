@@ -1,4 +1,5 @@
-"""The DuckDB connection a global dedup stage decides in."""
+"""DuckDB sessions: the memory-limited, spilling connections that global stages decide in and
+that the reduce sorts decisions with."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def session(memory_limit: str, temp_directory: str | None = None) -> Any:
 def connect(keys: Any, memory_limit: str) -> Any:
     """A `session` with the stored key rows as `keys`."""
     con = session(memory_limit)
-    files = getattr(keys, "files", None)  # a pyarrow dataset of Parquet files
+    import pyarrow.dataset as pads
+
+    files = keys.files if isinstance(keys, pads.FileSystemDataset) else None  # Parquet files
     if files and plain_paths(files):
         parquet_view(con, "keys", files)
     else:
