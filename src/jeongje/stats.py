@@ -22,13 +22,15 @@ class Stats:
     # input records that are not documents (WARC requests, non-HTML payloads), per kind
     skipped: dict[str, int] = field(default_factory=dict)
 
-    def count(self, outcome: str, stage: str, reason: str, bytes_in: int, bytes_out: int) -> None:
+    def count(self, outcome: str, stage: str, reason: str, bytes_in: int, bytes_out: int,
+              records: int = 1) -> None:
+        """`records` records (one by default) with this outcome, and their bytes."""
         key = f"{outcome}|{stage}|{reason}"
         slot = self.outcomes.setdefault(key, [0, 0, 0])
-        slot[0] += 1
+        slot[0] += records
         slot[1] += bytes_in
         slot[2] += bytes_out
-        self.records += 1
+        self.records += records
         self.bytes_in += bytes_in
         self.bytes_out += bytes_out
 
@@ -41,9 +43,9 @@ class Stats:
     def skip(self, kind: str) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
-    def edited(self, stage: str, reason: str) -> None:
+    def edited(self, stage: str, reason: str, edits: int = 1) -> None:
         per = self.edits.setdefault(stage, {})
-        per[reason] = per.get(reason, 0) + 1
+        per[reason] = per.get(reason, 0) + edits
 
     def __add__(self, other: Stats) -> Stats:
         out = Stats(self.records + other.records,

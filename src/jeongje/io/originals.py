@@ -15,6 +15,8 @@ import hashlib
 import heapq
 from typing import Any, Literal
 
+import pyarrow as pa
+
 from ..errors import ConfigError
 from .layout import ORIGINALS_SCHEMA
 from .parts import ShardTable
@@ -75,6 +77,11 @@ class OriginalsSample:
             heapq.heappush(heap, item)
         else:
             heapq.heapreplace(heap, item)
+
+    def write_table(self, table: pa.Table) -> None:
+        """Every row of `table` (`ORIGINALS_SCHEMA` columns): for a sample of everything."""
+        assert self.limit < 0
+        self.table.write_table(table.cast(ORIGINALS_SCHEMA))
 
     def flush(self) -> None:
         self.table.flush()

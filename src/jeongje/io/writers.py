@@ -147,27 +147,47 @@ class ShardWriter:
             [bytes_out if c == "bytes_out" else columns[c] for c in LEDGER_SCHEMA.names],
             schema=LEDGER_SCHEMA))
         if self.final:
-            self.documents.write_table(pa.Table.from_arrays(
-                [table.column("id"), text, table.column("metadata")], schema=DOCUMENTS_SCHEMA).filter(kept))
+            documents = pa.Table.from_arrays([table.column("id"), text, table.column("metadata")],
+                                             schema=DOCUMENTS_SCHEMA)
+            # (a filter copies every text: not when everything is kept, as is common)
+            self.documents.write_table(documents if pc.all(kept).as_py() else documents.filter(kept))
         edits = table.column("edits")
         parents = pc.list_parent_indices(edits)
         fields = pc.list_flatten(edits).flatten()
         written = pa.Table.from_arrays([table.column("id").take(parents), *fields], schema=EDITS_SCHEMA)
-        written = written.filter(pc.not_equal(outcome.take(parents), QUARANTINED))
+        quarantined = pc.equal(outcome.take(parents), QUARANTINED)
+        if pc.any(quarantined).as_py():
+            written = written.filter(pc.invert(quarantined))
         self.edits.write_table(written)
-        outcomes, stages, reasons = (table.column(c).to_pylist() for c in ("outcome", "stage", "reason"))
-        sizes_in, sizes_out = table.column("bytes_in").to_pylist(), bytes_out.to_pylist()
-        for i in range(n):
-            stats.count(outcomes[i], stages[i] or "", reasons[i] or "", sizes_in[i], sizes_out[i])
-        for edit_stage, edit_reason in zip(written.column("stage").to_pylist(),
-                                           written.column("reason").to_pylist(), strict=True):
-            stats.edited(edit_stage, edit_reason)
-        if self.originals is not None:  # only the texts the sample takes become Python strings
-            original = table.column("original")
-            ids = table.column("id").to_pylist()
-            for i in np.flatnonzero(original.is_valid().to_numpy(zero_copy_only=False)).tolist():
-                if self.originals.wants(outcomes[i], stages[i], reasons[i], ids[i]):
-                    self.originals.add(outcomes[i], stages[i], reasons[i], ids[i], original[i].as_py())
+        counted = pa.table({"outcome": outcome, "stage": pc.fill_null(table.column("stage"), ""),
+                            "reason": pc.fill_null(table.column("reason"), ""),
+                            "bytes_in": table.column("bytes_in"), "bytes_out": bytes_out})
+        for g in counted.group_by(["outcome", "stage", "reason"], use_threads=False).aggregate(
+                [("bytes_in", "count"), ("bytes_in", "sum"), ("bytes_out", "sum")]).to_pylist():
+            stats.count(g["outcome"], g["stage"], g["reason"], g["bytes_in_sum"], g["bytes_out_sum"],
+                        records=g["bytes_in_count"])
+        if written.num_rows:
+            for g in written.group_by(["stage", "reason"], use_threads=False).aggregate(
+                    [("id", "count")]).to_pylist():
+                stats.edited(g["stage"], g["reason"], g["id_count"])
+        if self.originals is not None:
+            self._sample(table)
+
+    def _sample(self, table: pa.Table) -> None:
+        """Offer the texts as read (`original`, null: not offered) to the originals sample;
+        only the texts it takes become Python strings."""
+        assert self.originals is not None
+        original = table.column("original").chunk(0)
+        offered = original.is_valid()
+        if self.originals.limit < 0:  # every record: the rows as they are
+            self.originals.write_table(pa.Table.from_arrays(
+                [table.column(c) for c in ("id", "outcome", "stage", "reason")] + [original],
+                names=["id", "outcome", "stage", "reason", "text"]).filter(offered))
+            return
+        ids, outcomes, stages, reasons = (table.column(c).to_pylist() for c in ("id", "outcome", "stage", "reason"))
+        for i in np.flatnonzero(offered.to_numpy(zero_copy_only=False)).tolist():
+            if self.originals.wants(outcomes[i], stages[i], reasons[i], ids[i]):
+                self.originals.add(outcomes[i], stages[i], reasons[i], ids[i], original[i].as_py())
 
     def flush(self) -> None:
         for part in self._parts:
