@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
 from measure import markdown, measure  # noqa: E402
 
-from tests.web.warcs import FIXTURES, Page, fixture_pages, write_warc  # noqa: E402
+from tests.helpers import FIXTURES, Page, fixture_pages, write_warc  # noqa: E402
 
 
 def build(folder: Path, copies: int, files: int) -> tuple[list[bytes], int]:
