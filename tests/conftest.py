@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import S3
+from tests.helpers import REPO, S3
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("JEONGJE_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -3,6 +3,9 @@ executors read from them (resources) is what the stages mean."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pytest
 
 from jeongje.registry import registry
@@ -34,3 +37,49 @@ def test_only_minhash_offers_the_bucket_shuffle():
 def test_memory_is_read_as_duckdb_writes_it(text, expected):
     assert Resources(memory=text).memory_bytes() == expected
     assert Resources().memory_bytes() is None
+
+
+def test_a_stage_of_your_own_that_overrides_apply_or_process_batch_is_never_skipped(tmp_path):
+    """An `apply` of your own may edit text: the last step then goes per document (never
+    the column finish), and a `process_batch` of your own is called on batches."""
+    import jeongje
+    from jeongje.dedup.exact import ExactDeduplicator
+    from jeongje.recipe import recipe_from_dict
+    from jeongje.record import Span
+    from jeongje.registry import register
+    from tests.helpers import korean_doc, write_jsonl
+
+    @register
+    @dataclass
+    class TaggedExact(ExactDeduplicator):
+        name: ClassVar[str] = "test.tagged_exact"
+
+        def apply(self, doc, decision):
+            doc.edit(self.name, self.version, [Span(0, 0, "tag", "[태그] ")])
+            return super().apply(doc, decision)
+
+    calls = []
+
+    @register
+    @dataclass
+    class Counted(Stage):
+        name: ClassVar[str] = "test.counted"
+        version: ClassVar[int] = 1
+
+        def process(self, doc):
+            raise AssertionError("process_batch is the stage's own; process is never called")
+
+        def process_batch(self, docs):
+            calls.append(len(docs))
+            return [None] * len(docs)
+
+    assert TaggedExact.edits_text and not ExactDeduplicator.edits_text
+    assert Counted.batched and not Stage.batched
+    path = write_jsonl(tmp_path / "in.jsonl", [korean_doc(i % 3) | {"id": f"d{i}"} for i in range(6)])
+    recipe = recipe_from_dict({"name": "t", "stages": ["test.counted", "test.tagged_exact"]})
+    result = jeongje.run(str(path), tmp_path / "out", recipe, workers=1, progress=False)
+    assert calls == [6] and result.counts["kept"] == 3
+    kept = jeongje.read_documents(tmp_path / "out").to_pylist()
+    assert all(d["text"].startswith("[태그] ") for d in kept)
+    tags = [e for e in jeongje.read_edits(tmp_path / "out").to_pylist() if e["reason"] == "tag"]
+    assert len(tags) == 6  # every decided document: the kept ones and the dropped ones keep their edits

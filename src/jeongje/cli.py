@@ -55,7 +55,7 @@ def _run_options(names: tuple[str, ...] | None = None) -> Callable[..., Any]:
     import dataclasses
     import typing
 
-    from .options import RunOptions, declared, literal_choices
+    from .options import RunOptions, declared, default_of, literal_choices
 
     hints = typing.get_type_hints(RunOptions)
     decorators = []
@@ -64,7 +64,7 @@ def _run_options(names: tuple[str, ...] | None = None) -> Callable[..., Any]:
             continue
         how, hint = declared(f), hints[f.name]
         flag = how.flag or "--" + f.name.replace("_", "-")
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = default_of(f)
         kw: dict[str, Any] = {"help": how.help, "metavar": how.metavar}
         origin = typing.get_origin(hint)
         if origin in (tuple, dict):

@@ -43,10 +43,14 @@ class Job:
     fields: FieldMap = field(default_factory=FieldMap)  # how to read inputs (site policies added by prepare)
     fingerprint: str = ""
     originals: int = 0  # originals kept per (outcome, stage, reason) and shard: -1 all, 0 none
-    markers: Markers = field(init=False, repr=False, compare=False)
+    _markers: Markers | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.markers = Markers(self.out, self.fingerprint)
+    @property
+    def markers(self) -> Markers:
+        """The completion markers of this run (of its output and fingerprint)."""
+        if self._markers is None or (self._markers.out, self._markers.fingerprint) != (self.out, self.fingerprint):
+            self._markers = Markers(self.out, self.fingerprint)
+        return self._markers
 
     @property
     def steps(self) -> int:

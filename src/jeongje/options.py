@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .io.inputs import SHARD_BYTES
 from .io.originals import resolve_limit
 from .io.readers import MAX_RECORD_BYTES, FieldMap
+from .params import coerce
 
 
 @dataclass(frozen=True)
@@ -106,16 +107,18 @@ class RunOptions:
         parse=_storage_option)
 
     def __post_init__(self) -> None:
+        """Every value checked against its declared type (as recipe parameters are), then
+        against its minimum, its codec or its sample limit; a ConfigError names the option."""
         hints = typing.get_type_hints(RunOptions)
         for f in dataclasses.fields(self):
-            value, how = getattr(self, f.name), declared(f)
-            choices = literal_choices(hints[f.name])
-            if choices and isinstance(value, str) and typing.get_origin(hints[f.name]) is Literal \
-                    and value not in choices:
-                raise ConfigError(f"{f.name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
-            if how.minimum is not None and value is not None and (not isinstance(value, int) or value < how.minimum):
-                raise ConfigError(f"{f.name} must be an integer of at least {how.minimum}, not {value!r}")
-        resolve_limit(self.originals, 0)  # raises ConfigError for a bad value
+            value = coerce(getattr(self, f.name), hints[f.name], f"option {f.name}")
+            if typing.get_origin(hints[f.name]) is tuple:
+                value = tuple(value)
+            object.__setattr__(self, f.name, value)
+            minimum = declared(f).minimum
+            if minimum is not None and value is not None and value < minimum:
+                raise ConfigError(f"option {f.name}: must be at least {minimum}, not {value!r}")
+        resolve_limit(self.originals, 0)  # a ConfigError for a negative count
         if self.encoding != "auto":
             from .web.charset import codec_for
 
@@ -125,18 +128,17 @@ class RunOptions:
 
     @classmethod
     def of(cls, **values: Any) -> RunOptions:
-        """Options from keyword arguments; an unknown name is a ConfigError listing the valid ones."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
+        """Options from keyword arguments; None stands for the default of an option that
+        cannot be None (`progress=None`), and is kept where it means something
+        (`id_field=None`: ids from file and line). An unknown name is a ConfigError listing
+        the valid ones."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(names))
         if unknown:
             raise ConfigError(f"unknown run option {unknown[0]!r}; valid: {', '.join(sorted(names))}")
-        if "site_policies" in values:
-            values["site_policies"] = tuple(str(p) for p in values["site_policies"] or ())
-        if values.get("storage_options") is None:
-            values.pop("storage_options", None)
-        if values.get("progress") is None:
-            values.pop("progress", None)
-        return cls(**values)
+        hints = typing.get_type_hints(cls)
+        return cls(**{k: default_of(names[k]) if v is None and type(None) not in typing.get_args(hints[k])
+                      else v for k, v in values.items()})
 
     def fields(self) -> FieldMap:
         """How the readers read the inputs."""
@@ -161,6 +163,11 @@ def declared(f: dataclasses.Field[Any]) -> Declared:
     return f.metadata["option"]  # type: ignore[no-any-return]
 
 
+def default_of(f: dataclasses.Field[Any]) -> Any:
+    """A field's default value."""
+    return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+
+
 def literal_choices(annotation: Any) -> tuple[Any, ...]:
     """The values of the Literal in an annotation (`Literal[...]` or a union with one)."""
     if typing.get_origin(annotation) is Literal:
@@ -176,6 +183,5 @@ def describe() -> str:
     """The options as a docstring section (for `jeongje.run`)."""
     lines = []
     for f in dataclasses.fields(RunOptions):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-        lines.append(f"    {f.name} (default {default!r}): {declared(f).help}")
+        lines.append(f"    {f.name} (default {default_of(f)!r}): {declared(f).help}")
     return "\n".join(lines)

@@ -40,16 +40,24 @@ class Resources:
     memory: str | None = None  # a DuckDB size: "4GB", "512MB"
 
     def memory_bytes(self) -> int | None:
-        """`memory` in bytes (None when unset)."""
-        if self.memory is None:
-            return None
-        text = self.memory.strip().upper().replace(" ", "").removesuffix("B")
-        units = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-                 "KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40}
-        for unit in sorted(units, key=len, reverse=True):
-            if text.endswith(unit):
-                return int(float(text[: -len(unit)]) * units[unit])
-        return int(float(text))
+        """`memory` in bytes (None when unset); a ValueError for a size DuckDB would not take."""
+        return None if self.memory is None else size_bytes(self.memory)
+
+
+_UNITS = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40}
+
+
+def size_bytes(size: str) -> int:
+    """A memory size as DuckDB writes it ("4GB", "512MB", "1GiB", "2000") in bytes."""
+    text = size.strip().upper().replace(" ", "").removesuffix("B")
+    unit = next((u for u in sorted(_UNITS, key=len, reverse=True) if text.endswith(u)), "")
+    try:
+        value = float(text[: -len(unit)] if unit else text)
+    except ValueError:
+        raise ValueError(f"{size!r} is not a memory size (like 4GB, 512MB or 1GiB)") from None
+    if value <= 0:
+        raise ValueError(f"{size!r} is not a positive memory size")
+    return int(value * _UNITS.get(unit, 1))
 
 
 class Stage(ABC):
@@ -70,6 +78,14 @@ class Stage(ABC):
     #: Parameters that change how much a stage uses (memory), never what it outputs: left
     #: out of a run's identity, so a run can resume with other values.
     resource_params: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that brings its own `process_batch` without saying `batched` is taken
+        to mean it (so that no override is ever skipped); `GlobalStage` does the same for
+        `apply` and `edits_text`. The declarations are settled here, once per class."""
+        super().__init_subclass__(**kwargs)
+        if "process_batch" in cls.__dict__ and "batched" not in cls.__dict__:
+            cls.batched = True
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch; it may
@@ -113,6 +129,11 @@ class GlobalStage(Stage):
     #: can finish the stored documents column by column.
     edits_text: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "apply" in cls.__dict__ and "edits_text" not in cls.__dict__:
+            cls.edits_text = True  # an apply of its own may edit text: never the column finish
+
     def process(self, doc: Document) -> Drop | None:  # never called per document
         raise StageError(f"{self.name} is a global stage; executors call keys() and decide()")
 
@@ -121,14 +142,10 @@ class GlobalStage(Stage):
         """The row this document contributes to the global decision."""
 
     def keys_batch(self, docs: list[Document]) -> Any:
-        """Rows for a batch of documents: a `pyarrow.Table` with the `key_schema` columns
-        and one row per document, in order. Override to vectorise; by default the `keys`
-        rows of each document."""
-        import pyarrow as pa
-
-        rows = [self.keys(doc) for doc in docs]
-        schema = pa.schema(self.key_schema)
-        return pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
+        """Rows for a batch of documents, one per document, in order: a list of `keys`
+        dicts (the default) or, cheaper to store, a `pyarrow.Table` with the `key_schema`
+        columns. Override to vectorise."""
+        return [self.keys(doc) for doc in docs]
 
     @abstractmethod
     def decide(self, keys: Any) -> Iterable[Decision]:

@@ -11,27 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from .record import Decision, Document, Drop
 from .stage import GlobalStage, Resources, Stage
 
 
-@dataclass
+@dataclass(eq=False)
 class ApplyDecisions(Stage):
     """The first stage of every step after the first: the decisions that the global stage
     ending the step before made (drop, annotate, or edit from a payload) carried out on
     each document, through that stage's `apply`. It answers to that stage's name, version
-    and reasons, so the ledger names the global stage."""
+    and reasons, so the ledger names the global stage. Not registered: steps make it."""
 
     stage: GlobalStage
     decisions: Mapping[str, Decision] = field(default_factory=dict, repr=False)
-    name: ClassVar[str] = "(decisions)"  # replaced per instance below
 
-    def __post_init__(self) -> None:
-        self.name = self.stage.name  # type: ignore[misc]
-        self.version = self.stage.version  # type: ignore[misc]
-        self.reasons = self.stage.reasons  # type: ignore[misc]
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return self.stage.name
+
+    @property  # type: ignore[override]
+    def version(self) -> int:
+        return self.stage.version
+
+    @property  # type: ignore[override]
+    def reasons(self) -> frozenset[str]:
+        return self.stage.reasons
+
+    def params(self) -> dict[str, object]:
+        return self.stage.params()
 
     def setup(self) -> None:
         self.stage.setup()

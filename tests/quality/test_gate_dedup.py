@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 import jeongje
 from jeongje.recipe import recipe_from_dict
-from tests.helpers import assert_floor, load_cases
+from tests.helpers import REPO, assert_floor, load_cases, pinned
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "planted.py"
+BENCH = REPO / "bench" / "planted.py"  # the planted set is built by it: pinned like a case file
 
 
 def _planted():
-    spec = importlib.util.spec_from_file_location("planted", BENCH)
+    spec = importlib.util.spec_from_file_location("planted", pinned(BENCH, "dedup"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -19,7 +19,7 @@ import pyarrow as pa
 from ..duck import connect, stream
 from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
-from ..stage import Decision, GlobalStage, Resources
+from ..stage import Decision, GlobalStage, Resources, size_bytes
 from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 
 
@@ -40,6 +40,9 @@ class ExactDeduplicator(GlobalStage):
     keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
     date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))
     memory_limit: str = "4GB"  # DuckDB's, for the grouping by digest; it spills to disk past it
+
+    def __post_init__(self) -> None:
+        size_bytes(self.memory_limit)  # a ValueError (a ConfigError in a recipe) for a bad size
 
     def resources(self) -> Resources:
         return Resources(memory=self.memory_limit)

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..duck import connect, stream
 from ..record import Document, Drop, Span
-from ..stage import Decision, GlobalStage, Resources
+from ..stage import Decision, GlobalStage, Resources, size_bytes
 
 
 def _line_hash(line: str) -> int:
@@ -47,6 +47,7 @@ class RepeatedLineRemover(GlobalStage):
     def __post_init__(self) -> None:
         if self.max_documents < 1 or self.min_chars < 1:
             raise ValueError("max_documents and min_chars must be >= 1")
+        size_bytes(self.memory_limit)  # a ValueError (a ConfigError in a recipe) for a bad size
 
     def resources(self) -> Resources:
         return Resources(memory=self.memory_limit)

@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..duck import connect, stream
 from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
-from ..stage import BucketShuffle, Decision, GlobalStage, Resources
+from ..stage import BucketShuffle, Decision, GlobalStage, Resources, size_bytes
 from .keep import DEFAULT_KEEP, KeepRule, document_date, keep_sql
 from .signatures import band_hashes, batch_shingle_hashes, flat_signatures
 
@@ -63,6 +63,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
     def __post_init__(self) -> None:
         if self.ngram < 1 or self.bands < 1 or self.rows < 1:
             raise ValueError("ngram, bands and rows must be >= 1")
+        size_bytes(self.memory_limit)  # a ValueError (a ConfigError in a recipe) for a bad size
         if not 0 < self.threshold <= 1:
             raise ValueError("threshold must be within (0, 1]")
 

@@ -108,11 +108,10 @@ class RayExecutor:
                 run_reduce(job.out, step.index, stage, shards, job.fingerprint,
                            decide=lambda dataset, names: _shuffled_decide(ray, stage, job.out, dataset, names))
                 return
-            needs = stage.resources()
-            options: dict[str, Any] = {"num_cpus": needs.cpus, "max_retries": 3}
-            if needs.memory_bytes():
-                options["memory"] = needs.memory_bytes()
-            task = ray.remote(**options)(decide_step)
+            # the CPUs the stage declares; its memory is DuckDB's spill threshold, which the
+            # decision stays within, not a reservation Ray must find on one node (a node
+            # with less schedulable memory would leave the task waiting forever)
+            task = ray.remote(num_cpus=stage.resources().cpus, max_retries=3)(decide_step)
             ray.get(task.remote(job.out, step.index, stage, shards, job.fingerprint))
 
         run_steps(job, run_tasks, reduce=reduce)

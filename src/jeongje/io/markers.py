@@ -52,10 +52,15 @@ class Markers:
         return self._valid(reduce_marker_name(step))
 
     def write_shard(self, index: int, step: int, content: dict[str, Any]) -> None:
-        self.out.write_json(marker_name(index, step), {**content, "fingerprint": self.fingerprint})
+        self._write(marker_name(index, step), content)
 
     def write_reduce(self, step: int, content: dict[str, Any]) -> None:
-        self.out.write_json(reduce_marker_name(step), {**content, "fingerprint": self.fingerprint})
+        self._write(reduce_marker_name(step), content)
+
+    def _write(self, name: str, content: dict[str, Any]) -> None:
+        marker = {**content, "fingerprint": self.fingerprint}
+        self.out.write_json(name, marker)
+        self._read[name] = marker
 
     def pending(self, step: int, shards: dict[int, Iterable[str]]) -> list[int]:
         """The shards (index -> the files it publishes in `step`) without a valid marker

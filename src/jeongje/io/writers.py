@@ -163,13 +163,13 @@ class ShardWriter:
                             "reason": pc.fill_null(table.column("reason"), ""),
                             "bytes_in": table.column("bytes_in"), "bytes_out": bytes_out})
         for g in counted.group_by(["outcome", "stage", "reason"], use_threads=False).aggregate(
-                [("bytes_in", "count"), ("bytes_in", "sum"), ("bytes_out", "sum")]).to_pylist():
-            stats.count(g["outcome"], g["stage"], g["reason"], g["bytes_in_sum"], g["bytes_out_sum"],
-                        records=g["bytes_in_count"])
+                [([], "count_all"), ("bytes_in", "sum"), ("bytes_out", "sum")]).to_pylist():
+            stats.count(g["outcome"], g["stage"], g["reason"], g["bytes_in_sum"] or 0, g["bytes_out_sum"] or 0,
+                        records=g["count_all"])
         if written.num_rows:
             for g in written.group_by(["stage", "reason"], use_threads=False).aggregate(
-                    [("id", "count")]).to_pylist():
-                stats.edited(g["stage"], g["reason"], g["id_count"])
+                    [([], "count_all")]).to_pylist():
+                stats.edited(g["stage"], g["reason"], g["count_all"])
         if self.originals is not None:
             self._sample(table)
 

@@ -80,28 +80,41 @@ def run_batch(items: list[Document | Quarantine], stages: Sequence[Stage],
 def _keys(stage: GlobalStage, docs: list[Document]) -> tuple[pa.Table, list[str | None]]:
     """The global stage's rows for the documents, and per document the error that kept it
     from having one (None when it has its row). Should the batch fail, each document is
-    tried on its own so that only the bad ones are quarantined."""
+    tried on its own (`keys`) so that only the bad ones are quarantined."""
     try:
-        table = stage.keys_batch(docs)
-        errors: list[str | None] = [None] * len(docs)
+        table = _key_table(stage, stage.keys_batch(docs), len(docs))
+        return table, [None] * len(docs)
+    except StageError:
+        raise
     except Exception:  # noqa: BLE001 - isolate the failing document below
-        tables, errors = [], []
-        for doc in docs:
-            try:
-                tables.append(stage.keys_batch([doc]))
-                errors.append(None)
-            except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
-                errors.append(describe(e))
-        schema = pa.schema(stage.key_schema)
-        table = pa.concat_tables(tables).combine_chunks() if tables else schema.empty_table()
-    good = errors.count(None)
-    if not isinstance(table, pa.Table) or table.num_rows != good \
-            or table.schema.names != pa.schema(stage.key_schema).names:
-        shape = (f"a table of {table.num_rows} rows with columns {table.schema.names}"
-                 if isinstance(table, pa.Table) else type(table).__name__)
-        raise StageError(f"stage {stage.name}: keys_batch returned {shape} for {good} documents; "
-                         f"expected a table with columns {pa.schema(stage.key_schema).names}")
-    return table, errors
+        pass
+    rows: list[dict[str, object]] = []
+    errors: list[str | None] = []
+    for doc in docs:
+        try:
+            row = stage.keys(doc)
+            _key_table(stage, [row], 1)  # the row must fit the stage's key schema
+            rows.append(row)
+            errors.append(None)
+        except StageError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+            errors.append(describe(e))
+    return _key_table(stage, rows, len(rows)), errors
+
+
+def _key_table(stage: GlobalStage, rows: object, expected: int) -> pa.Table:
+    """`keys_batch`'s result (a table, or a list of `keys` rows) as a table of the key
+    schema; a StageError when it breaks the contract (rows, columns)."""
+    schema = pa.schema(stage.key_schema)
+    if isinstance(rows, list):
+        rows = pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
+    if not isinstance(rows, pa.Table) or rows.num_rows != expected or rows.schema.names != schema.names:
+        shape = (f"a table of {rows.num_rows} rows with columns {rows.schema.names}"
+                 if isinstance(rows, pa.Table) else type(rows).__name__)
+        raise StageError(f"stage {stage.name}: keys_batch returned {shape} for {expected} documents; "
+                         f"expected {expected} rows with columns {schema.names}")
+    return rows
 
 
 def apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str]:
