@@ -99,12 +99,32 @@ def test_plots_and_tables_render(page, report):
     assert all(u.startswith("file://") for u in page.requests), page.requests
 
 
+def _search(page, text):
+    """Type into the search box and wait until the list shows what it found (the list is
+    filtered as one types: clicking before that clicks the row of the earlier list)."""
+    page.locator("#doc-search").fill(text)
+    page.wait_for_function("t => [...document.querySelectorAll('#doc-list tbody tr')].length > 0 && "
+                           "[...document.querySelectorAll('#doc-list tbody tr')].every(r => r.innerText.includes(t))",
+                           arg=text)
+
+
+def _click_first_row(page):
+    """Open the first listed document and wait until the view shows it (the row sets the
+    location hash; the view follows on the hashchange event, a moment later)."""
+    row = page.locator("#doc-list tbody tr").first
+    doc_id = row.get_attribute("data-id")
+    row.click()
+    page.wait_for_function("id => location.hash === '#doc=' + encodeURIComponent(id) && "
+                           "((document.querySelector('#doc-view .doc-title') || {}).innerText || '').includes(id)",
+                           arg=doc_id)
+
+
 def test_search_open_and_see_removed_spans(page, report):
     _open(page, report)
     page.locator("#doc-search").fill("news-007")
     rows = page.locator("#doc-list tbody tr")
     assert rows.count() == 1
-    rows.first.click()
+    _click_first_row(page)
     view = page.locator("#doc-view")
     assert "news-007" in view.locator(".doc-title").inner_text()
     removed = view.locator("#pane-original .rm")
@@ -117,21 +137,21 @@ def test_search_open_and_see_removed_spans(page, report):
     assert view.locator("#pane-final").inner_text().strip() == kept_text.strip()
     page.screenshot(path=str(ARTIFACTS / "report-document.png"))
     # a dropped duplicate links to its kept twin
-    page.locator("#doc-search").fill("news-036")
-    page.locator("#doc-list tbody tr").first.click()
+    _search(page, "news-036")
+    _click_first_row(page)
     assert "duplicate_of" in view.locator(".evidence").inner_text()
     view.locator(".evidence a.doclink").click()
     page.wait_for_function("location.hash === '#doc=news-007'")
     assert "news-007" in view.locator(".doc-title").inner_text()
     # an opted-out document shows both events; a quarantined record shows its error
-    page.locator("#doc-search").fill("rights_optout")
-    page.locator("#doc-list tbody tr").first.click()
+    _search(page, "rights_optout")
+    _click_first_row(page)
     history = view.locator("table.history").inner_text()
     assert "kept" in history and "after the run (opt-out)" in history and "optout@1 · rights_optout" in history
     page.select_option("#f-outcome", "quarantined")
     page.locator("#doc-search").fill("")
     assert page.locator("#doc-list tbody tr").count() == 4
-    page.locator("#doc-list tbody tr").first.click()
+    _click_first_row(page)
     assert view.locator("code.error").count() == 1
     assert page.errors == [] and page.dialogs == []
 
