@@ -1,35 +1,46 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both create a repo-local
-# virtual environment (.venv) and install everything they need from PyPI.
+# virtual environment (.venv) and install what they need from PyPI: `demo` the package and
+# its core dependencies only, with the pip the venv comes with (the oldest we support);
+# `test` everything (extras, the test tools) with a current pip.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CORE   := $(VENV)/.core-$(HASH)
+FULL   := $(VENV)/.full-$(HASH)
 
 .PHONY: demo test venv clean bench-nsmc chromium
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	@rm -f $(VENV)/.core-*
+	@touch $@
+
+$(FULL): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[all]' --group dev
-	@rm -f $(VENV)/.installed-*
-	@touch $@
+	@rm -f $(VENV)/.core-* $(VENV)/.full-*
+	@touch $@ $(CORE)
 
-venv: $(STAMP)
+venv: $(FULL)
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(VENV)/bin/jeongje demo --output out/demo --overwrite
 
-test: $(STAMP) chromium
-	$(VENV)/bin/ruff check src tests bench
+test: $(FULL) chromium
+	$(VENV)/bin/ruff check --no-cache src tests bench
+	$(PY) -m pip check
 	$(PY) -m pytest
 
-bench-nsmc: $(STAMP)
+bench-nsmc: $(FULL)
 	$(PY) bench/bench_run.py --input ../shared/data/ko-reviews-nsmc --text-field review --id-field review_id
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
 
-# Headless Chromium for the report's browser tests (tests/test_report_browser.py): Debian's
+# Headless Chromium for the report's browser tests (tests/report/test_browser.py): Debian's
 # package, installed only when missing and only as root; elsewhere those tests skip (CI fails).
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \

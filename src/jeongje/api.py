@@ -71,6 +71,8 @@ def run(inputs: str | Path | list[str | Path], output: str | Path,
     settings = RunOptions.of(**options)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
+    for stage in recipe.stages:  # a broken installation stops here, before OUT is touched
+        stage.check()
     started = time.monotonic()
     store = open_store(output, settings.storage_options)
     sources = [str(i) for i in ([inputs] if isinstance(inputs, str | Path) else inputs)]

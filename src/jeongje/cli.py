@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .errors import JeongjeError
+from .errors import JeongjeError, environment_failure
 from .version import __version__
 
 
@@ -23,6 +23,10 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except JeongjeError as e:
             click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        except (MemoryError, OSError) as e:  # the environment failed outside any document
+            failure = environment_failure(e) or e
+            click.echo(f"error: {failure}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted: finished shards are kept; run the same command to resume",

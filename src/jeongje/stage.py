@@ -21,12 +21,13 @@ The registry of stages by name is `jeongje.registry`; parameter checking is
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .errors import StageError
+from .errors import MissingDependencyError, StageError
 from .record import Decision, Document, Drop
 
 
@@ -78,6 +79,10 @@ class Stage(ABC):
     #: Parameters that change how much a stage uses (memory), never what it outputs: left
     #: out of a run's identity, so a run can resume with other values.
     resource_params: ClassVar[frozenset[str]] = frozenset()
+    #: Modules the stage imports -> what `pip install` brings them: checked (`check`) before
+    #: a run starts and where a worker sets the stage up, so that a broken installation
+    #: stops the run with one error instead of failing every document.
+    requires: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A class that brings its own `process_batch` without saying `batched` is taken
@@ -86,6 +91,16 @@ class Stage(ABC):
         super().__init_subclass__(**kwargs)
         if "process_batch" in cls.__dict__ and "batched" not in cls.__dict__:
             cls.batched = True
+
+    def check(self) -> None:
+        """Raise MissingDependencyError when a module in `requires` cannot be imported."""
+        for module, requirement in self.requires.items():
+            try:
+                importlib.import_module(module)
+            except ImportError as e:
+                raise MissingDependencyError(
+                    f"stage {self.name} needs {module!r}, which cannot be imported ({type(e).__name__}: "
+                    f"{e}); install it: pip install '{requirement}'") from e
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch; it may

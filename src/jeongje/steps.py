@@ -41,6 +41,9 @@ class ApplyDecisions(Stage):
     def params(self) -> dict[str, object]:
         return self.stage.params()
 
+    def check(self) -> None:
+        self.stage.check()
+
     def setup(self) -> None:
         self.stage.setup()
 
@@ -89,11 +92,13 @@ class Step:
         return (ApplyDecisions(first.stage, decisions), *self.stages[1:])
 
     def setup(self) -> None:
-        """Set up every stage of the step (once per worker)."""
-        for stage in self.stages:
+        """Check and set up every stage of the step (once per worker: a worker on another
+        node may lack a package the driver has)."""
+        stages = [*self.stages, *([self.global_stage] if self.global_stage else [])]
+        for stage in stages:
+            stage.check()
+        for stage in stages:
             stage.setup()
-        if self.global_stage is not None:
-            self.global_stage.setup()
 
     def resources(self) -> Resources:
         """What a worker running this step's shards needs: the most CPUs any of its stages

@@ -36,6 +36,7 @@ class ExactDeduplicator(GlobalStage):
     key_schema: ClassVar[Any] = pa.schema([("digest", pa.binary(16)), ("length", pa.int64()),
                                            ("date", pa.string())])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
+    requires: ClassVar[dict[str, str]] = {"duckdb": "duckdb>=1.3"}
 
     keep: list[KeepRule] = field(default_factory=lambda: list(DEFAULT_KEEP))
     date_fields: list[str] = field(default_factory=lambda: list(DATE_FIELDS))

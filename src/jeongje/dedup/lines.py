@@ -38,6 +38,7 @@ class RepeatedLineRemover(GlobalStage):
     description: ClassVar[str] = "remove lines repeated across many documents (site-wide boilerplate)"
     key_schema: ClassVar[Any] = pa.schema([("lines", pa.list_(pa.int64()))])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
+    requires: ClassVar[dict[str, str]] = {"duckdb": "duckdb>=1.3"}
     edits_text: ClassVar[bool] = True  # apply removes the repeated lines
 
     max_documents: int = 10

@@ -47,6 +47,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
         ("signature", pa.list_(pa.uint32())), ("bands", pa.list_(pa.uint64())),
         ("length", pa.int64()), ("date", pa.string()), ("shingles", pa.list_(pa.uint64()))])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
+    requires: ClassVar[dict[str, str]] = {"duckdb": "duckdb>=1.3", "numpy": "numpy"}
     bucket_columns: ClassVar[tuple[str, ...]] = ("id", "bands")
     bucket_key: ClassVar[tuple[str, ...]] = ("band", "h")
 

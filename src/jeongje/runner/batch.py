@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from ..errors import StageError
+from ..errors import StageError, environment_failure
 from ..io.writers import ShardWriter
 from ..record import DROPPED, KEEP, QUARANTINED, Document, Drop, Outcome, Quarantine
 from ..stage import GlobalStage, Stage
@@ -86,8 +86,8 @@ def _keys(stage: GlobalStage, docs: list[Document]) -> tuple[pa.Table, list[str 
         return table, [None] * len(docs)
     except StageError:
         raise
-    except Exception:  # noqa: BLE001 - isolate the failing document below
-        pass
+    except Exception as e:  # noqa: BLE001 - isolate the failing document below
+        _stop_if_environment(e, stage)
     rows: list[dict[str, object]] = []
     errors: list[str | None] = []
     for doc in docs:
@@ -99,6 +99,7 @@ def _keys(stage: GlobalStage, docs: list[Document]) -> tuple[pa.Table, list[str 
         except StageError:
             raise
         except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+            _stop_if_environment(e, stage)
             errors.append(describe(e))
     return _key_table(stage, rows, len(rows)), errors
 
@@ -132,7 +133,8 @@ def apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str]:
             return list(results)
         except StageError:
             raise
-        except Exception:  # noqa: BLE001 - fall back to one document at a time
+        except Exception as e:  # noqa: BLE001 - fall back to one document at a time
+            _stop_if_environment(e, stage)
             for d, (text, n_edits, meta) in zip(docs, snapshots, strict=True):
                 d.text, d.metadata = text, meta
                 del d.edits[n_edits:]
@@ -144,10 +146,19 @@ def apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str]:
         except StageError:
             raise
         except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+            _stop_if_environment(e, stage)
             d.text = text
             del d.edits[n_edits:]
             out.append(describe(e))
     return out
+
+
+def _stop_if_environment(e: Exception, stage: Stage) -> None:
+    """A missing package, memory or disk is the environment's failure, not the document's:
+    it stops the run (one error, resumable) instead of quarantining every document."""
+    failure = environment_failure(e, f"running stage {stage.name}")
+    if failure is not None:
+        raise failure from e
 
 
 def describe(e: BaseException) -> str:

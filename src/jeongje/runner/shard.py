@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from ..errors import output_failure
 from ..io.inputs import Shard
 from ..io.layout import SITE_POLICIES
 from ..io.markers import Markers
@@ -76,6 +77,9 @@ def run_shard(task: ShardTask, step: Step, report: Report | None = None) -> Stat
                     report(len(batch), pending[0])
                     pending[0] = 0
         writer.commit()
+    except OSError as e:  # the readers handle their own files: this is about writing OUT
+        writer.abort()
+        raise output_failure(e, f"writing shard {task.shard.index} to {task.out}") from e
     except BaseException:
         writer.abort()
         raise

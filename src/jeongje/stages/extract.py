@@ -30,6 +30,10 @@ class HtmlExtract(Stage):
         {"extraction_failed", "extraction_timeout", "no_main_text"})
     description: ClassVar[str] = "HTML pages to main text + title/date/author/publisher (trafilatura)"
     replaces_text: ClassVar[bool] = True
+    # lxml_html_clean first: jusText (under trafilatura) needs it, and pip before 23.3 does not
+    # install it through the `lxml[html_clean]` extra, so that is what is usually missing
+    requires: ClassVar[dict[str, str]] = {"lxml_html_clean": "lxml_html_clean", "lxml.html": "lxml",
+                                          "trafilatura": "trafilatura"}
 
     timeout_seconds: float = 10.0
     min_chars: int = 1
@@ -47,6 +51,8 @@ class HtmlExtract(Stage):
         except ExtractionTimeout as e:
             return Drop("extraction_timeout", {"error": str(e), "html_chars": html_chars,
                                                "limit_seconds": self.timeout_seconds})
+        except (ImportError, MemoryError):
+            raise  # the environment, not this page: the run stops (errors.environment_failure)
         except Exception as e:  # noqa: BLE001 - any parser failure is this page's problem
             return Drop("extraction_failed", {"error": f"{type(e).__name__}: {e}"[:500],
                                               "html_chars": html_chars})
