@@ -32,7 +32,7 @@ demo: $(CORE)
 test: $(FULL) chromium
 	$(VENV)/bin/ruff check --no-cache src tests bench
 	$(PY) -m pip check
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 bench-nsmc: $(FULL)
 	$(PY) bench/bench_run.py --input ../shared/data/ko-reviews-nsmc --text-field review --id-field review_id

@@ -95,6 +95,14 @@ def same_files(a: Path, b: Path) -> int:
     return len(names)
 
 
+def meta(value: Any) -> dict:
+    """A kept document's metadata as a dict, however the run stored it: JSON text
+    (`--metadata json`) or a struct (the default), whose keys a document lacks are null."""
+    if isinstance(value, str):
+        return json.loads(value)
+    return {k: v for k, v in (value or {}).items() if v is not None}
+
+
 def rows(table: Any) -> list[str]:
     """A table's rows as sorted JSON strings (order-free comparison)."""
     return sorted(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in table.to_pylist())

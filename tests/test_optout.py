@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import jeongje
 from jeongje.cli import main
 from jeongje.optout import optout
+from tests.helpers import meta
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def _state(out: Path) -> dict[str, str]:
 
 def _kept_by_publisher(out: Path, name: str) -> set[str]:
     return {r["id"] for r in jeongje.read_documents(out).to_pylist()
-            if json.loads(r["metadata"]).get("publisher") == name}
+            if meta(r["metadata"]).get("publisher") == name}
 
 
 def test_dry_run_lists_and_changes_nothing(out):
@@ -90,7 +91,7 @@ def test_optout_records_events_removes_documents_and_is_idempotent(out):
 
 
 def test_domain_matches_subdomains_and_registry_honours_since(out, tmp_path):
-    docs = {r["id"]: json.loads(r["metadata"]) for r in jeongje.read_documents(out).to_pylist()}
+    docs = {r["id"]: meta(r["metadata"]) for r in jeongje.read_documents(out).to_pylist()}
     board = {i for i, m in docs.items() if "example-board.kr" in m.get("url", "")}
     assert board and all("community." in docs[i]["url"] for i in board)
     r = optout(out, domains=["example-board.kr"], dry_run=True)

@@ -58,6 +58,12 @@ def arrow_reader(relation: Any, batch_size: int) -> Any:
     return method(batch_size)
 
 
+def arrow_table(relation: Any) -> Any:
+    """A query's whole result as an Arrow table (DuckDB 2 renamed the call)."""
+    method = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+    return method()
+
+
 def stream(con: Any, sql: str, size: int = 65536) -> Iterator[tuple[Any, ...]]:
     """The rows of a query, fetched `size` at a time (never all of them at once)."""
     con.execute(sql)

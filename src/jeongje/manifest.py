@@ -12,10 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ConservationError
+from .io.card import write_card
 from .io.layout import DOCUMENTS, LEDGER, MANIFEST, WORK, part_name
 from .io.ledger import ledger_views, optout_files, read_optouts, rows
 from .io.location import local_folder, open_store
 from .io.markers import marker_name
+from .io.metadata import restructure
 from .io.store import Store, write_json_atomic
 from .stats import Stats
 from .version import __version__
@@ -40,6 +42,10 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
             if reduce is None:
                 raise ConservationError(f"the global stage ending step {step} has no completion marker")
             stats = stats + Stats.from_dict(reduce["stats"])
+    documents = {"format": job.options.format, "metadata": {"type": "object" if job.options.format == "jsonl"
+                                                             else "json", "fields": 0}}
+    if job.options.format == "parquet" and job.options.metadata == "struct":
+        documents["metadata"] = restructure(job.out)
     conservation = check_conservation(job, stats)
     outcomes = stats.by_outcome()
     manifest = {
@@ -51,6 +57,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "options": job.options.manifest(),
         "resolved": {"workers": workers, "originals_per_reason": job.originals,
                      "site_policies": list(job.fields.site_policies)},
+        "documents": documents,
         "inputs": [{"name": f.name, "path": f.path, "bytes": f.size, "format": f.format,
                     "compression": f.compression, "blake2b_128": s}
                    for f, s in zip(job.inputs, job.checksums, strict=True)],
@@ -71,6 +78,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
     if read_optouts(job.out).num_rows:  # opt-outs applied after an earlier finish
         manifest = reconcile(local_folder(job.out), manifest)
     job.out.write_json(MANIFEST, manifest)
+    write_card(job.out, manifest)
     job.out.remove_tree(WORK)  # intermediate files are only for resuming
     return manifest
 
@@ -135,6 +143,7 @@ def write_reconciled(out: Path) -> dict[str, Any]:
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     manifest = reconcile(out, manifest)
     write_json_atomic(out / MANIFEST, manifest)
+    write_card(open_store(out), manifest)
     return manifest
 
 

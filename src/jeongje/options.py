@@ -73,6 +73,11 @@ class RunOptions:
         None, "Worker processes (default: all cores). Output is the same for any value.",
         identity=False, short="-w", minimum=1)
     format: Literal["parquet", "jsonl"] = option("parquet", "Format of OUT/documents.")
+    metadata: Literal["struct", "json"] = option(
+        "struct", "How Parquet documents store metadata: struct (one column type for the whole run, "
+                  "settled when it finishes, so row['metadata']['press'] works in datasets, polars, "
+                  "DuckDB and datatrove; a key a document lacks is null) or json (a JSON string per "
+                  "document). JSONL documents always carry an object.")
     text_field: str = option("text", "Input field with the text.")
     id_field: str | None = option("id", "Input field with the id; records without one get FILE:LINE.")
     max_record_bytes: int = option(MAX_RECORD_BYTES, "Larger records are quarantined as too_large.",

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .duck import arrow_table
 from .errors import ConfigError
 from .io.layout import LEDGER, LEDGER_SCHEMA, OPTOUT_PREFIX, OPTOUT_STAGE
 from .io.ledger import ledger_views, optout_files, read_optouts, require_finished_run
@@ -128,8 +129,20 @@ def _document_parts(out: Path) -> list[Path]:
 
 
 def _read_part(path: Path, columns: list[str]) -> pa.Table:
+    """A documents part's columns, with `metadata` as JSON text whichever way the run
+    stored it (JSON text, a struct column, or JSONL objects)."""
     if path.suffix == ".parquet":
-        return pq.read_table(path, columns=columns)
+        table = pq.read_table(path, columns=columns)
+        if "metadata" in columns and pa.types.is_struct(table.schema.field("metadata").type):
+            import duckdb  # a struct column as JSON text, the key order as stored
+
+            con = duckdb.connect()
+            con.register("part", table)
+            listed = ", ".join('"' + c + '"' if c != "metadata" else "to_json(metadata)::VARCHAR AS metadata"
+                               for c in columns)
+            table = arrow_table(con.sql(f"SELECT {listed} FROM part"))
+            con.close()
+        return table
     rows = []
     with open(path, encoding="utf-8") as f:
         for line in f:

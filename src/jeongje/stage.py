@@ -21,7 +21,7 @@ The registry of stages by name is `jeongje.registry`; parameter checking is
 from __future__ import annotations
 
 import dataclasses
-import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -93,14 +93,19 @@ class Stage(ABC):
             cls.batched = True
 
     def check(self) -> None:
-        """Raise MissingDependencyError when a module in `requires` cannot be imported."""
+        """Raise MissingDependencyError when a module in `requires` is not installed. A
+        presence check (no import: workers run it at every setup); a module that is there
+        but fails to import stops the run where a stage first imports it
+        (`errors.environment_failure`)."""
         for module, requirement in self.requires.items():
             try:
-                importlib.import_module(module)
-            except ImportError as e:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):  # a parent package that is missing or broken
+                found = False
+            if not found:
                 raise MissingDependencyError(
-                    f"stage {self.name} needs {module!r}, which cannot be imported ({type(e).__name__}: "
-                    f"{e}); install it: pip install '{requirement}'") from e
+                    f"stage {self.name} needs {module!r}, which is not installed; install it: "
+                    f"pip install '{requirement}'")
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch; it may

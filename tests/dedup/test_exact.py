@@ -16,7 +16,7 @@ from jeongje.dedup.keep import DEFAULT_KEEP, keep_order, keep_sql
 from jeongje.errors import StageError
 from jeongje.recipe import recipe_from_dict
 from jeongje.record import Document, Source
-from tests.helpers import KOREAN, snapshot, write_jsonl
+from tests.helpers import KOREAN, meta, snapshot, write_jsonl
 
 RECIPE = {"name": "dedup", "stages": [{"stage": "normalize.unicode"}, {"stage": "dedup.exact"},
                                       {"stage": "filter.length", "params": {"min_chars": 10}}]}
@@ -68,7 +68,7 @@ def test_duplicates_across_files_and_shards_keep_one_each(dupes, tmp_path):
         row = ledger[f"x{i}"]
         assert (row["stage"], row["reason"]) == ("dedup.exact", "exact_duplicate")
         assert json.loads(row["detail"])["duplicate_of"] == f"n{i}"  # same length: smallest id
-    kept = {d["id"]: json.loads(d["metadata"]) for d in jeongje.read_documents(tmp_path / "out").to_pylist()}
+    kept = {d["id"]: meta(d["metadata"]) for d in jeongje.read_documents(tmp_path / "out").to_pylist()}
     assert kept["n4"]["dedup_cluster_size"] == 2 and "dedup_cluster_id" not in kept["n5"]
     assert not (tmp_path / "out" / "_work").exists()  # intermediate files go when the run is done
 

@@ -6,7 +6,7 @@ import json
 
 import jeongje
 from jeongje.recipe import recipe_from_dict
-from tests.helpers import TOPICS, write_jsonl
+from tests.helpers import TOPICS, meta, write_jsonl
 
 PROMO = "가온일보 앱을 내려받으면 오늘의 주요 뉴스를 가장 먼저 받아볼 수 있습니다"
 
@@ -28,7 +28,7 @@ def test_a_line_in_many_documents_is_removed_from_all_and_recorded(tmp_path):
     docs = {d["id"]: d for d in jeongje.read_documents(tmp_path / "out").to_pylist()}
     assert all(PROMO not in docs[f"d{i:02d}"]["text"] for i in range(14))
     assert PROMO in docs["flat"]["text"] and "드문 문장" in docs["rare"]["text"]
-    assert json.loads(docs["d03"]["metadata"])["repeated_lines_removed"] == 1
+    assert meta(docs["d03"]["metadata"])["repeated_lines_removed"] == 1
     edits = [e for e in jeongje.read_edits(tmp_path / "out").to_pylist() if e["stage"] == "dedup.lines"]
     assert len(edits) == 14 and {json.loads(e["detail"])["documents"] for e in edits} == {14}
     original = {r["id"]: r["text"] for r in recs}

@@ -17,6 +17,8 @@ from jeongje.recipe import recipe_from_dict
 from tests.helpers import rows, same_files, snapshot, write_jsonl
 
 ray = pytest.importorskip("ray", reason="the Ray executor needs `pip install jeongje[ray]`")
+# jeongje uses the current Ray API: a deprecation raised from our own calls fails the test
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning:jeongje")
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +110,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_unchanged(cluster, tmp_pat
         while time.monotonic() < deadline and not killed:
             if (out / "_markers").is_dir() and len(list((out / "_markers").glob("*.json"))) >= 3:
                 for p in psutil.process_iter(["cmdline"]):
-                    if "ShardRunner" in " ".join(p.info["cmdline"] or []):
+                    if "ShardWorker" in " ".join(p.info["cmdline"] or []):
                         p.kill()
                         killed.append(p.pid)
                         break

@@ -13,7 +13,7 @@ import pytest
 import jeongje
 from jeongje.record import Document, Source
 from jeongje.stages.extract import HtmlExtract
-from tests.helpers import CRAWL_CASES, Page, article, crawl_pages, read_all, url, write_warc
+from tests.helpers import CRAWL_CASES, Page, article, crawl_pages, meta, read_all, url, write_warc
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def crawl_run(tmp_path_factory):
     ledger = {r["id"]: r for r in jeongje.read_ledger(out).to_pylist()}
     docs = {r["id"]: r for r in jeongje.read_documents(out).to_pylist()}
     urls = {d.id: d.metadata["url"] for d in read_all(warc) if isinstance(d, Document)}
-    by_url = {urls[i]: (row, json.loads(docs[i]["metadata"]) if i in docs else None)
+    by_url = {urls[i]: (row, meta(docs[i]["metadata"]) if i in docs else None)
               for i, row in ledger.items()}
     return out, ledger, by_url, proc.stdout
 
@@ -45,11 +45,11 @@ def test_crawl_runs_through_the_default_recipe_and_accounts_for_every_record(cra
     kept = jeongje.read_documents(out).to_pylist()
     assert kept, "some pages must survive"
     for doc in kept:
-        meta = json.loads(doc["metadata"])
+        got = meta(doc["metadata"])
         assert "주민 설명회" in doc["text"] and "많이 본 뉴스" not in doc["text"]
         assert "사업자등록번호" not in doc["text"] and "로그인" not in doc["text"]
-        assert meta["publisher"] == "새벽일보" and meta["extracted"]["from"] == "html"
-        assert meta["charset"]["encoding"] == "utf-8"
+        assert got["publisher"] == "새벽일보" and got["extracted"]["from"] == "html"
+        assert got["charset"]["encoding"] == "utf-8"
 
 
 @pytest.mark.parametrize("name", list(CRAWL_CASES))

@@ -20,7 +20,7 @@ from jeongje.recipe import recipe_from_dict
 from jeongje.record import Document, Drop
 from jeongje.registry import register
 from jeongje.stage import Decision, GlobalStage
-from tests.helpers import KOREAN, snapshot, write_jsonl
+from tests.helpers import KOREAN, meta, snapshot, write_jsonl
 
 
 @register
@@ -73,7 +73,7 @@ def test_streamed_decisions_reach_their_documents_in_every_shard(numbered, tmp_p
     ledger = {r["id"]: r for r in jeongje.read_ledger(tmp_path / "out").to_pylist()}
     for i in range(0, 12, 3):
         assert ledger[f"d{i}"]["reason"] == "third" and json.loads(ledger[f"d{i}"]["detail"]) == {"n": i}
-    kept = {d["id"]: json.loads(d["metadata"]) for d in jeongje.read_documents(tmp_path / "out").to_pylist()}
+    kept = {d["id"]: meta(d["metadata"]) for d in jeongje.read_documents(tmp_path / "out").to_pylist()}
     assert kept["d55"] == {"after_third": 54} and kept["d56"] == kept["d31"] == {}
     assert sum(bool(m) for m in kept.values()) == 3
     # decisions turned into rows two at a time: the same files
@@ -141,7 +141,7 @@ def test_the_column_finish_writes_what_the_per_document_path_writes(tmp_path, mo
     if fmt == "parquet":
         docs = _rows_in_order(tmp_path / "fast", "documents")
         assert docs == _rows_in_order(tmp_path / "slow", "documents")
-        assert sum("dedup_cluster_size" in d["metadata"] for d in docs) >= 2
+        assert sum("dedup_cluster_size" in meta(d["metadata"]) for d in docs) >= 2
     else:
         for f in sorted((tmp_path / "fast" / "documents").iterdir()):
             assert f.read_bytes() == (tmp_path / "slow" / "documents" / f.name).read_bytes()

@@ -42,6 +42,12 @@ def connect(out: Path) -> Any:
     else:
         _view(con, "documents", out / "documents", "part-*.parquet",
               "id VARCHAR, text VARCHAR, metadata VARCHAR")
+        kind = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'documents' "
+                           "AND column_name = 'metadata'").fetchall()
+        kind = kind[0] if kind else None
+        if kind and kind[0].startswith("STRUCT"):  # --metadata struct: the report reads JSON text
+            con.execute("CREATE OR REPLACE VIEW documents AS SELECT id, text, to_json(metadata)::VARCHAR "
+                        f"AS metadata FROM read_parquet({sql_str(str(out / 'documents' / 'part-*.parquet'))})")
     return con
 
 
