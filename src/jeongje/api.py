@@ -79,7 +79,9 @@ def run(inputs: str | Path | list[str | Path], output: str | Path,
     job, resumed = prepare(plan(sources, store, recipe, settings),
                            log=_log if settings.progress else None)
     executor = executor_for(settings)
-    bar = _progress(job, settings.progress)
+    bar = Progress(enabled=settings.progress)
+    for note in _single_shard_notes(job, settings.workers):
+        bar.note(note)
     try:
         executor.execute(job, bar)
     finally:
@@ -92,11 +94,18 @@ def run(inputs: str | Path | list[str | Path], output: str | Path,
 run.__doc__ = (run.__doc__ or "").replace("{options}", describe().strip())
 
 
-def _progress(job: Job, enabled: bool) -> Progress:
-    pending = job.pending()
-    total_tasks = len(job.shards) * job.steps
-    done_tasks = sum(len(job.shards) - len(job.pending(k)) for k in range(job.steps))
-    return Progress(sum(t.shard.input_bytes() for t in pending), total_tasks, done_tasks, enabled=enabled)
+def _single_shard_notes(job: Job, workers: int | None) -> list[str]:
+    """A compressed JSONL file is one shard (its stream cannot be cut), so one worker reads
+    it however many there are: say so, and how to split it, when that leaves cores idle."""
+    import os
+
+    cores = workers or os.cpu_count() or 1
+    if cores < 2 or len(job.shards) >= cores:
+        return []
+    return [f"{f.name} ({f.size / 1e6:,.0f} MB, {f.compression}) is one shard: one worker reads a compressed "
+            f"file; to use all {cores} workers, split it (for gzip: zcat {f.name} | split -l 500000 - "
+            "part- && gzip part-*) or give it uncompressed"
+            for f in job.inputs if f.compression and f.format == "jsonl" and f.size > job.options.shard_bytes // 8]
 
 
 def _log(message: str) -> None:

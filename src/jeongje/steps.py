@@ -84,6 +84,18 @@ class Step:
         decided_by = self.decided_by
         return self.final and len(self.stages) == 1 and decided_by is not None and not decided_by.edits_text
 
+    @property
+    def title(self) -> str:
+        """What the step does, for progress output: "read, 12 stages, dedup.lines keys"."""
+        own = [s for s in self.stages if not isinstance(s, ApplyDecisions)]
+        parts = ["read"] if self.index == 0 else []
+        if self.decided_by is not None:
+            parts.append(f"apply {self.decided_by.name}")
+        if own:
+            parts.append(f"{len(own)} stage{'s' * (len(own) != 1)}")
+        parts.append(f"{self.global_stage.name} keys" if self.global_stage else "write documents")
+        return ", ".join(parts)
+
     def bind(self, decisions: Mapping[str, Decision]) -> tuple[Stage, ...]:
         """The stages for one shard: `ApplyDecisions` given that shard's decisions."""
         first = self.stages[0] if self.stages else None

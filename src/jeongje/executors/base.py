@@ -29,9 +29,9 @@ RunTasks = Callable[[list[ShardTask], Step], None]
 Reduce = Callable[[Job, Step], None]
 
 
-def run_steps(job: Job, run_tasks: RunTasks, reduce: Reduce | None = None) -> None:
+def run_steps(job: Job, run_tasks: RunTasks, progress: Progress, reduce: Reduce | None = None) -> None:
     """Run every unfinished step of `job`: its pending shard tasks (`run_tasks`), then its
-    global decision (`reduce`, in this process by default)."""
+    global decision (`reduce`, in this process by default); `progress` hears of each."""
     steps = job.recipe.steps()
     if not job.pending(len(steps) - 1):
         return  # a finished run (its intermediate files are gone): nothing to redo
@@ -40,9 +40,13 @@ def run_steps(job: Job, run_tasks: RunTasks, reduce: Reduce | None = None) -> No
             continue  # every later step is complete: this one's intermediate files are not needed
         tasks = job.pending(step.index)
         if tasks:
+            progress.start_step(step.index, step.count, step.title, len(tasks),
+                                sum(t.shard.input_bytes() for t in tasks) if step.index == 0 else 0)
             run_tasks(tasks, step)
+            progress.end_step()
         if step.global_stage is not None and job.markers.reduce(step.index) is None:
-            (reduce or reduce_here)(job, step)
+            with progress.deciding(step.global_stage.name):
+                (reduce or reduce_here)(job, step)
 
 
 def reduce_here(job: Job, step: Step) -> None:

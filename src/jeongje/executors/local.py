@@ -43,7 +43,7 @@ class LocalExecutor:
         imports the recipe and sets up a step's stages the first time it runs one)."""
         ok = False
         try:
-            run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress))
+            run_steps(job, lambda tasks, step: self._run_step(job, tasks, step, progress), progress)
             ok = True
         finally:
             if self._pool is not None:

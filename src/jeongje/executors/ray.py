@@ -105,10 +105,11 @@ class RayExecutor:
         def run_tasks(tasks: list[ShardTask], step: Step) -> None:
             pool = ray.util.ActorPool(actors(step.resources().cpus))
             blobs = [pickle.dumps(t) for t in tasks]
+            sizes = {t.shard.index: t.shard.input_bytes() if step.index == 0 else 0 for t in tasks}
             with _errors(ray, f"in step {step.index}"):
-                for _, records in pool.map_unordered(lambda actor, blob: actor.run.remote(blob, step.index), blobs):
+                for shard, records in pool.map_unordered(lambda actor, blob: actor.run.remote(blob, step.index), blobs):
                     progress.advance(int(records), 0)
-                    progress.shard_done()
+                    progress.shard_done(sizes[shard])
 
         def release() -> None:
             """Stop the pool's actors: they hold their CPUs while they live."""
@@ -132,7 +133,7 @@ class RayExecutor:
                                                                              job.fingerprint))
 
         try:
-            run_steps(job, run_tasks, reduce=reduce)
+            run_steps(job, run_tasks, progress, reduce=reduce)
         finally:
             release()
 
