@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -18,7 +19,8 @@ from typing import Any, BinaryIO
 from ..record import Document, Quarantine, Source
 from ..web.charset import decode
 from ..web.signals import SitePolicies
-from .inputs import Shard
+from .inputs import UNREADABLE, InputFile, Shard
+from .jsonvalue import BadJson, loads
 from .web import Skipped, read_html_file, read_text_file, read_warc
 
 #: Records larger than this (bytes) are quarantined as `too_large` instead of processed.
@@ -47,7 +49,9 @@ def read_shard(shard: Shard, fields: FieldMap, progress: Progress | None = None
     """Yield every record of `shard`, as a Document, a Quarantine or (web inputs) a
     Skipped record that is not a document, in input order."""
     fmt = shard.file.format
-    if fmt == "parquet":
+    if fmt == UNREADABLE:
+        yield _unreadable_folder(shard.file)
+    elif fmt == "parquet":
         yield from _read_parquet(shard, fields, progress)
     elif fmt == "warc":
         yield from read_warc(shard, fields.max_record_bytes, SitePolicies(fields.site_policies),
@@ -187,13 +191,18 @@ def _parse_line(line: bytes, name: str, line_no: int, offset: int, fields: Field
                   f"({line[e.start:e.start + 4]!r}): {e.reason}",
             detail={"byte": offset + e.start},
         )
+    if decoded.startswith("\ufeff"):
+        decoded = decoded[1:]  # a byte order mark (Windows-exported files often start with one)
     try:
-        obj = json.loads(decoded)
+        obj = loads(decoded)
     except json.JSONDecodeError as e:
         return Quarantine(
             id=source.derived_id(), source=source, reason="invalid_json", bytes_in=size,
             error=f"invalid JSON at column {e.colno}: {e.msg}", detail={"column": e.colno},
         )
+    except BadJson as e:
+        return Quarantine(id=source.derived_id(), source=source, reason=e.reason, bytes_in=size,
+                          error=str(e), detail=e.detail)
     return _to_document(obj, source, fields, size)
 
 
@@ -260,11 +269,39 @@ def _read_parquet(shard: Shard, fields: FieldMap, progress: Progress | None
             )
             row += n_rows
             continue
-        for record in table.to_pylist():
-            yield _to_document(record, Source(name, row=row), fields, 0)
+        for record in _rows(table):
+            source = Source(name, row=row)
+            yield (_to_document(record, source, fields, 0) if not isinstance(record, Exception)
+                   else Quarantine(source.derived_id(), source, reason="decode_error",
+                                   error=f"row {row} cannot be read as text: {_err(record)}"))
             row += 1
         if progress is not None:
             progress(pf.metadata.row_group(group).total_byte_size)
+
+
+def _rows(table: Any) -> list[Any]:
+    """A row group's rows as dicts; a row whose strings are not valid UTF-8 (pyarrow does not
+    check when it reads) is the exception it raised, the others are read."""
+    try:
+        return table.to_pylist()  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - UnicodeDecodeError, or ArrowException on damaged pages
+        pass
+    rows: list[Any] = []
+    for i in range(table.num_rows):
+        try:
+            rows.append(table.slice(i, 1).to_pylist()[0])
+        except Exception as e:  # noqa: BLE001
+            rows.append(e)
+    return rows
+
+
+def _unreadable_folder(f: InputFile) -> Quarantine:
+    try:
+        os.listdir(f.path)
+        error = "the folder could not be listed when the run was planned"
+    except OSError as e:
+        error = f"cannot list folder: {_err(e)}"
+    return Quarantine(id=f.name, source=Source(f.name), reason="unreadable_file", error=error)
 
 
 def _unreadable(name: str, e: BaseException) -> Quarantine:

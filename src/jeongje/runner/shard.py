@@ -116,10 +116,12 @@ def _read_input(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
             continue
         if isinstance(item, Document):
             if item.id in seen:
-                item = Quarantine(item.id, item.source, reason="duplicate_id",
+                # the ledger row's id is the record's place (FILE:LINE), so that ids stay
+                # unique; the repeated id is in the detail
+                item = Quarantine(item.source.derived_id(), item.source, reason="duplicate_id",
                                   error=f"id {item.id!r} appears more than once in "
                                         f"{task.shard.file.name}; ids must be unique",
-                                  bytes_in=item.bytes_in)
+                                  detail={"id": item.id}, bytes_in=item.bytes_in)
             else:
                 seen.add(item.id)
         yield item

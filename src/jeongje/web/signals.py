@@ -100,7 +100,7 @@ def parse_tdmrep(text: str) -> list[TdmRule]:
     """Rules of a `/.well-known/tdmrep.json`; an invalid file or rule is ignored (unset)."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):  # invalid, a huge integer, nested too deep
         return []
     if not isinstance(data, list):
         return []  # the spec requires an array, brackets included even for one rule
@@ -237,10 +237,13 @@ class SitePolicies:
 
     def signals(self, url: str | None) -> dict[str, Any]:
         """Site-wide signals for `url` (empty when the folder holds nothing for its host)."""
-        if not self.folders or not url:
+        if not self.folders or not url or not isinstance(url, str):
             return {}
-        parts = urlsplit(url)
-        host = _host(parts)
+        try:
+            parts = urlsplit(url)
+            host = _host(parts)
+        except ValueError:  # a malformed URL (`http://[::1/`, a bad port): no site to ask
+            return {}
         if host is None:
             return {}
         out: dict[str, Any] = {}
@@ -272,13 +275,23 @@ class SitePolicies:
         return self._robots[host]
 
     def _find(self, host: str, name: str) -> Path | None:
-        return next((p for p in (f / host / name for f in self.folders) if p.is_file()), None)
+        for folder in self.folders:
+            path = folder / host / name
+            try:
+                if path.is_file():
+                    return path
+            except OSError:  # a host name longer than the file system allows (253+ chars)
+                continue
+        return None
 
 
 def site_file_path(folder: Path, url: str) -> Path | None:
     """Where a crawled robots.txt / tdmrep.json record for `url` belongs in a policy folder."""
-    parts = urlsplit(url)
-    host = _host(parts)
+    try:
+        parts = urlsplit(url)
+        host = _host(parts)
+    except ValueError:
+        return None
     if host is None:
         return None
     if parts.path == "/robots.txt":
@@ -289,4 +302,7 @@ def site_file_path(folder: Path, url: str) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", "replace")
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:  # unreadable (permissions): as good as none
+        return ""
