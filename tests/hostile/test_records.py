@@ -165,3 +165,12 @@ def test_unreadable_files_and_folders_and_symlink_loops(tmp_path):
     assert [(r["source"], r["reason"]) for r in rows if r["outcome"] == "quarantined"] == [
         ("a/z.jsonl", "unreadable_file"), ("locked", "unreadable_file")]
     assert len(rows) == 3 and "Permission denied" in rows[2]["detail"]
+
+
+@pytest.mark.parametrize("args", [["--workers", "0"], ["--shard-bytes", "0"], ["--bogus"]])
+def test_cli_argument_errors_are_one_error_line(tmp_path, args):
+    src = _write(tmp_path / "in.jsonl", [_good(0)])
+    result = subprocess.run([sys.executable, "-m", "jeongje", "run", "-i", str(src), "-o", str(tmp_path / "o"),
+                             *args], capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
