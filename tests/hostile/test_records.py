@@ -17,6 +17,7 @@ import pytest
 
 import jeongje
 from jeongje.io.jsonvalue import MAX_DEPTH
+from jeongje.record import Document, Quarantine
 from tests.helpers import distinct_doc, read_all
 
 
@@ -174,3 +175,39 @@ def test_cli_argument_errors_are_one_error_line(tmp_path, args):
                              *args], capture_output=True, text=True, timeout=120)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+@pytest.mark.parametrize("kind", ["gz", "zst"])
+def test_intact_members_after_a_damaged_one_are_read(tmp_path, kind):
+    import gzip
+
+    import zstandard
+
+    def pack(lines: list[str]) -> bytes:
+        data = "".join(x + "\n" for x in lines).encode()
+        return gzip.compress(data) if kind == "gz" else zstandard.ZstdCompressor().compress(data)
+
+    first, second, third = pack([_good(0), _good(1)]), pack([_good(2), _good(3)]), pack([_good(4)])
+    broken = bytearray(second)
+    for k in range(len(broken) // 2, len(broken) - 2):  # damage the middle of the second one
+        broken[k] ^= 0x5A
+    path = tmp_path / f"in.jsonl.{kind}"
+    path.write_bytes(first + bytes(broken) + third)
+    items = read_all(path)
+    texts = [i.text for i in items if isinstance(i, Document)]
+    assert distinct_doc(0)["text"] in texts and distinct_doc(1)["text"] in texts
+    assert distinct_doc(4)["text"] in texts  # after the damage
+    assert any(isinstance(i, Quarantine) and i.reason == "truncated_stream" for i in items)
+    assert _run(path, tmp_path / "out")["records"] == len(items)
+
+
+@pytest.mark.parametrize("shard_bytes", [1 << 20, 900])
+def test_cr_only_line_ends_are_read_as_lines(tmp_path, shard_bytes):
+    lines = [_good(i) for i in range(6)]
+    data = ("\r".join(lines[:3]) + "\r\n" + "\n".join(lines[3:5]) + "\r" + lines[5] + "\n").encode()
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    counts = _run(path, out, shard_bytes=shard_bytes)
+    assert counts["records"] == 6 and counts["quarantined"] == 0
+    assert sorted(r["source"] for r in _ledger(out)) == [f"in.jsonl:{n}" for n in range(1, 7)]

@@ -228,15 +228,20 @@ def _split_plain(path: str, size: int, shard_bytes: int) -> list[tuple[int, int,
         ranges = []
         line = 1
         f.seek(0)
+        cr_before = False  # the previous chunk ended with CR (a CRLF cut in two)
         for i, start in enumerate(cuts):
             end = cuts[i + 1] if i + 1 < len(cuts) else size
             ranges.append((start, end, line))
             remaining = end - start
-            while remaining > 0:  # count newlines in this range for the next start line
+            while remaining > 0:  # count line ends in this range for the next start line
                 chunk = f.read(min(remaining, 1 << 22))
                 if not chunk:
                     break
-                line += chunk.count(b"\n")
+                # LF, and lone CRs (the reader reads them as line ends too)
+                line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+                if cr_before and chunk.startswith(b"\n"):
+                    line -= 1
+                cr_before = chunk.endswith(b"\r")
                 remaining -= len(chunk)
     return ranges
 
