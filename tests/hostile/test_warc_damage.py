@@ -71,3 +71,18 @@ def test_outcomes_do_not_depend_on_the_shard_size(tmp_path, shard_bytes):
                       for r in pq.read_table(reference / "ledger").to_pylist())
     assert rows == expected
     assert sum(r[1] == "corrupt_record" for r in rows) == 2
+
+
+def test_a_gzip_member_with_a_record_and_damage_gives_two_places(tmp_path):
+    import gzip
+    import random
+
+    data, offsets = records_bytes(_pages(2), compress=False)
+    noise = random.Random(5).randbytes(6000)  # incompressible: the cut falls after the record
+    damaged = gzip.compress(data[offsets[1]:] + b"WARC/1.0\r\n" + noise)[:-200]  # the file ends inside it
+    path = tmp_path / "m.warc.gz"
+    path.write_bytes(gzip.compress(data[:offsets[1]]) + damaged)
+    items = read_all(path)
+    assert _docs(items) == [url(0), url(1)]
+    places = [str(i.source) for i in items if isinstance(i, Document | Quarantine)]
+    assert len(places) == 3 and len(set(places)) == 3, places

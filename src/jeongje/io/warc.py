@@ -220,7 +220,8 @@ def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 
                 else:
                     yield Damage(at, f"gzip member at byte {pos}: {item.error}")
             if error:
-                where = pos if len(data) == 0 or single or not records else len(data)
+                # after a whole record: the decompressed end, so the damage has its own place
+                where = pos if len(data) == 0 or not records else len(data)
                 yield Damage(where, f"gzip member at byte {pos} is {error}"
                              + ("" if where == pos else f" after decompressed byte {where}"))
             else:
