@@ -117,7 +117,36 @@ _RECIPE = click.option("--recipe", "-r", default="korean-news", show_default=Tru
                        help="Built-in recipe name or a recipe YAML file.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class _Commands(click.Group):
+    """The command group, with click's argument errors (`--workers 0`, an unknown option)
+    as one `error:` line and exit code 2 like every other error, not a usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except _NO_ARGS as e:  # `jeongje` alone: the help, as click prints it
+            click.echo(e.format_message(), err=True)
+            sys.exit(2)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        if isinstance(code, int) and code:
+            sys.exit(code)  # click's Exit (--help, --version) as a return value
+        return code
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jeongje")
 def main() -> None:
     """jeongje (정제): refine raw Korean text into a clean, rights-aware corpus with a ledger

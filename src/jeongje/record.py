@@ -10,6 +10,7 @@ row) and edit rows. A record that cannot be read is a `Quarantine`.
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -305,4 +306,21 @@ def dumps(value: Any) -> str:
     """Canonical JSON for metadata/detail columns (sorted keys, Unicode kept, stable)."""
     if value == {} and type(value) is dict:
         return "{}"  # most edit details
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"),
+                          allow_nan=False)
+    except ValueError:  # NaN or an infinity (JSON has neither): written as the strings
+        return json.dumps(_finite(value), ensure_ascii=False, sort_keys=True, default=str,
+                          separators=(",", ":"), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN/infinite float as the string "NaN", "Infinity" or "-Infinity"
+    (how Python's own reader spells them), so that every JSON we write is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

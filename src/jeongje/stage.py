@@ -61,6 +61,11 @@ def size_bytes(size: str) -> int:
     return int(value * _UNITS.get(unit, 1))
 
 
+#: The time a stage may take on one document before the runner quarantines the document
+#: as `stage_timeout` (naming the stage) and goes on with the next; see `Stage.time_bound`.
+STAGE_SECONDS = 5.0
+
+
 class Stage(ABC):
     """Base of every stage. Subclasses are dataclasses; their fields are the parameters."""
 
@@ -106,6 +111,13 @@ class Stage(ABC):
                 raise MissingDependencyError(
                     f"stage {self.name} needs {module!r}, which is not installed; install it: "
                     f"pip install '{requirement}'")
+
+    def time_bound(self) -> float:
+        """Seconds this stage may spend on one document (a batched stage: on each document
+        of a batch, on average) before the runner stops it there: the document becomes a
+        `stage_timeout` quarantine row and the run goes on. Override for a stage with a
+        time limit of its own that should act first (`extract.html`)."""
+        return STAGE_SECONDS
 
     def setup(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Load anything expensive. Called once per worker before the first batch; it may

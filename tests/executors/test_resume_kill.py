@@ -68,3 +68,39 @@ def test_sigkill_then_rerun_gives_identical_output(big_input, tmp_path, when):
     assert files(out) == files(reference)
     assert snapshot(out) == snapshot(reference)
     assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_main_process_alone_then_rerun(big_input, tmp_path):
+    """Only the main process is killed, its workers mid-shard: they die with it (or, where
+    they cannot, their staging files never meet the rerun's), and the rerun's output is
+    the uninterrupted run's, byte for byte."""
+    path, reference = big_input
+    out = tmp_path / "out"
+    proc = subprocess.Popen(command(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    markers = out / "_markers"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (markers.is_dir() and len(list(markers.glob("*.json"))) >= 3):
+        time.sleep(0.005)
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                text=True).stdout.split()]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.5)
+    alive = [w for w in workers if _live_worker(w)]
+    rerun = subprocess.run(command(path, out), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert files(out) == files(reference)
+    assert not list(out.rglob("*.tmp"))
+    if sys.platform.startswith("linux"):
+        assert not alive, f"workers outlived the main process: {alive}"
+
+
+def _live_worker(pid: int) -> bool:
+    """A pool worker (not multiprocessing's resource tracker) that is still running."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return "resource_tracker" not in cmdline and state not in ("Z", "X")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -56,7 +58,7 @@ class LocalExecutor:
             self._reports = ctx.Queue()
             self._pool = ProcessPoolExecutor(
                 min(self.workers, len(job.shards)), mp_context=ctx, initializer=_init_worker,
-                initargs=(job.recipe.to_dict(), self._reports))
+                initargs=(job.recipe.to_dict(), self._reports, os.getpid()))
         return self._pool
 
     def _run_step(self, job: Job, tasks: list[ShardTask], step: Step, progress: Progress) -> None:
@@ -96,11 +98,30 @@ class LocalExecutor:
             raise
 
 
-def _init_worker(recipe: dict[str, Any], reports: Any) -> None:
+def _init_worker(recipe: dict[str, Any], reports: Any, parent: int | None = None) -> None:
     global _worker_recipe, _worker_queue
+    _die_with_parent(parent)
     malloc.tune()
     _worker_recipe = recipe_from_dict(recipe)
     _worker_queue = reports
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """A worker gets SIGKILL when the process that started it dies (Linux PR_SET_PDEATHSIG):
+    after a `kill -9` of the main process no worker goes on writing into the output while
+    the rerun works there. Elsewhere nothing happens (the rerun's staging files carry their
+    process id, so a straggler cannot take one of them either)."""
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call: nobody will be told
+        os._exit(1)
 
 
 def _work(task: ShardTask, index: int) -> None:

@@ -92,41 +92,72 @@ def resolve_inputs(inputs: list[str] | str) -> list[InputFile]:
         inputs = [str(inputs)]
     if not inputs:
         raise InputError("no input given: pass --input FILE|FOLDER|GLOB (several allowed)")
-    found: dict[str, None] = {}
+    found: dict[str, tuple[str, str, str | None]] = {}  # real path -> (path, format, compression)
     for arg in inputs:
         arg = str(arg)
         if any(ch in arg for ch in "*?["):
             matches = sorted(glob.glob(arg, recursive=True))
-            files = [m for m in matches if os.path.isfile(m) and file_format(m)]
+            files = [(m, file_format(m)) for m in matches if os.path.isfile(m) and file_format(m)]
             if not files:
                 raise InputError(f"input glob {arg!r} matches no supported file ({_supported()})")
         elif os.path.isdir(arg):
-            files = sorted(
-                str(p) for p in Path(arg).rglob("*")
-                if p.is_file() and file_format(str(p)) and not p.name.startswith(".")
-                and not str(p).lower().endswith(TEXT_SUFFIXES) and not _is_sidecar(p)
-            )
+            files = _walk(arg)
             if not files:
                 raise InputError(f"input folder {arg!r} holds no supported file ({_supported()})")
         elif os.path.exists(arg):
             if not file_format(arg):
                 raise InputError(f"input {arg!r}: unsupported file type; supported: {_supported()}")
-            files = [arg]
+            files = [(arg, file_format(arg))]
         else:
             raise InputError(f"input not found: {arg!r}")
-        for f in files:
-            found[os.path.abspath(f)] = None
-    paths = sorted(found)
-    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+        for f, (fmt, comp) in files:  # type: ignore[misc]
+            # a file reached twice (a symlink, a loop under `**`) is read once, by its first path
+            found.setdefault(os.path.realpath(f), (os.path.abspath(f), fmt, comp))
+    entries = sorted(found.values())
+    root = os.path.commonpath([os.path.dirname(p) for p, _, _ in entries])
     result = []
-    for p in paths:
-        fmt, comp = file_format(p)  # type: ignore[misc]
+    for p, fmt, comp in entries:
         try:
-            size = os.path.getsize(p)
+            size = os.path.getsize(p) if fmt != UNREADABLE else 0
         except OSError:
             size = 0
         result.append(InputFile(p, os.path.relpath(p, root), size, fmt, comp))
     return result
+
+
+#: The format of a folder that could not be listed: its reader gives one `unreadable_file` row.
+UNREADABLE = "unreadable"
+
+
+def _walk(top: str) -> list[tuple[str, tuple[str, str | None]]]:
+    """The supported files under `top` (symlinks followed, each folder once: a symlink loop
+    ends), and the folders that could not be listed, as `UNREADABLE` entries (never a
+    silent skip)."""
+    out: list[tuple[str, tuple[str, str | None]]] = []
+    seen: set[tuple[int, int]] = set()
+
+    def unreadable(e: OSError) -> None:
+        out.append((e.filename or top, (UNREADABLE, None)))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable, followlinks=True):
+        try:
+            st = os.stat(folder)
+        except OSError as e:
+            unreadable(e)
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for n in sorted(names):
+            p = Path(folder, n)
+            fmt = file_format(n)
+            if (fmt and not n.startswith(".") and not n.lower().endswith(TEXT_SUFFIXES)
+                    and p.is_file() and not _is_sidecar(p)):
+                out.append((str(p), fmt))
+    return out
 
 
 def _is_sidecar(path: Path) -> bool:
@@ -155,22 +186,29 @@ def plan_shards(files: list[InputFile], shard_bytes: int = SHARD_BYTES) -> list[
     """Cut files into shards. Deterministic: depends only on file contents and `shard_bytes`."""
     shards: list[Shard] = []
     for f in files:
-        if f.format == "jsonl" and f.compression is None and f.size > shard_bytes:
-            for start, end, line in _split_plain(f.path, f.size, shard_bytes):
-                shards.append(Shard(len(shards), f, start, end, first_line=line))
-        elif f.format == "parquet":
-            for start, end, row in _split_parquet(f.path, shard_bytes):
-                shards.append(Shard(len(shards), f, start, end, first_row=row))
-        elif f.format == "warc" and f.size > shard_bytes:
-            from .warc import split_points
-
-            cuts = [0, *split_points(f.path, f.size, shard_bytes)]
-            for i, start in enumerate(cuts):
-                end = cuts[i + 1] if i + 1 < len(cuts) else None
-                shards.append(Shard(len(shards), f, start, end))
-        else:
-            shards.append(Shard(len(shards), f))
+        try:
+            planned = _plan_file(f, shard_bytes, len(shards))
+        except OSError:  # cannot be read: one shard, whose reader quarantines the file
+            planned = [Shard(len(shards), f)]
+        shards.extend(planned)
     return shards
+
+
+def _plan_file(f: InputFile, shard_bytes: int, first: int) -> list[Shard]:
+    """The shards of one file, numbered from `first`."""
+    if f.format == "jsonl" and f.compression is None and f.size > shard_bytes:
+        return [Shard(first + i, f, start, end, first_line=line)
+                for i, (start, end, line) in enumerate(_split_plain(f.path, f.size, shard_bytes))]
+    if f.format == "parquet":
+        return [Shard(first + i, f, start, end, first_row=row)  # type: ignore[arg-type]
+                for i, (start, end, row) in enumerate(_split_parquet(f.path, shard_bytes))]
+    if f.format == "warc" and f.size > shard_bytes:
+        from .warc import split_points
+
+        cuts = [0, *split_points(f.path, f.size, shard_bytes)]
+        return [Shard(first + i, f, start, cuts[i + 1] if i + 1 < len(cuts) else None)
+                for i, start in enumerate(cuts)]
+    return [Shard(first, f)]
 
 
 def _split_plain(path: str, size: int, shard_bytes: int) -> list[tuple[int, int, int]]:
@@ -190,15 +228,20 @@ def _split_plain(path: str, size: int, shard_bytes: int) -> list[tuple[int, int,
         ranges = []
         line = 1
         f.seek(0)
+        cr_before = False  # the previous chunk ended with CR (a CRLF cut in two)
         for i, start in enumerate(cuts):
             end = cuts[i + 1] if i + 1 < len(cuts) else size
             ranges.append((start, end, line))
             remaining = end - start
-            while remaining > 0:  # count newlines in this range for the next start line
+            while remaining > 0:  # count line ends in this range for the next start line
                 chunk = f.read(min(remaining, 1 << 22))
                 if not chunk:
                     break
-                line += chunk.count(b"\n")
+                # LF, and lone CRs (the reader reads them as line ends too)
+                line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+                if cr_before and chunk.startswith(b"\n"):
+                    line -= 1
+                cr_before = chunk.endswith(b"\r")
                 remaining -= len(chunk)
     return ranges
 

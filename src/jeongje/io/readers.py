@@ -8,9 +8,10 @@ with the next record where the format allows it.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
+import os
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -18,7 +19,8 @@ from typing import Any, BinaryIO
 from ..record import Document, Quarantine, Source
 from ..web.charset import decode
 from ..web.signals import SitePolicies
-from .inputs import Shard
+from .inputs import UNREADABLE, InputFile, Shard
+from .jsonvalue import BadJson, loads
 from .web import Skipped, read_html_file, read_text_file, read_warc
 
 #: Records larger than this (bytes) are quarantined as `too_large` instead of processed.
@@ -47,7 +49,9 @@ def read_shard(shard: Shard, fields: FieldMap, progress: Progress | None = None
     """Yield every record of `shard`, as a Document, a Quarantine or (web inputs) a
     Skipped record that is not a document, in input order."""
     fmt = shard.file.format
-    if fmt == "parquet":
+    if fmt == UNREADABLE:
+        yield _unreadable_folder(shard.file)
+    elif fmt == "parquet":
         yield from _read_parquet(shard, fields, progress)
     elif fmt == "warc":
         yield from read_warc(shard, fields.max_record_bytes, SitePolicies(fields.site_policies),
@@ -63,62 +67,144 @@ def read_shard(shard: Shard, fields: FieldMap, progress: Progress | None = None
 
 # --------------------------------------------------------------------------- JSONL
 
-def _open_jsonl(shard: Shard) -> tuple[BinaryIO, BinaryIO]:
-    """Return (decompressed stream, raw file) positioned at the shard start."""
+def _open_jsonl(shard: Shard) -> tuple[BinaryIO, BinaryIO, _Members | None]:
+    """Return (decompressed stream, raw file, the decompressor or None) at the shard start."""
     raw = open(shard.file.path, "rb")  # noqa: SIM115 - closed by the caller
-    if shard.file.compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    if shard.file.compression == "zstd":
-        return io.BufferedReader(_ZstdStream(raw), buffer_size=1 << 20), raw
+    if shard.file.compression in ("gzip", "zstd"):
+        members = _Members(raw, shard.file.compression)
+        return io.BufferedReader(members, buffer_size=1 << 20), raw, members
     raw.seek(shard.start)
-    return raw, raw
+    return raw, raw, None
 
 
-class _ZstdStream(io.RawIOBase):
-    """Decompresses concatenated zstd frames and raises EOFError when the input ends inside
-    a frame (zstandard's stream_reader ends silently there, which would lose data unseen)."""
+class StreamDamage(Exception):
+    """A gzip member or zstd frame that cannot be decompressed; `resumed` when reading goes
+    on at the next intact member/frame."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, message: str, resumed: bool) -> None:
+        super().__init__(message)
+        self.resumed = resumed
+
+
+_MAGIC = {"gzip": b"\x1f\x8b\x08", "zstd": b"\x28\xb5\x2f\xfd"}
+
+
+class _Members(io.RawIOBase):
+    """Decompresses concatenated gzip members or zstd frames. Damage (a corrupt member, a
+    stream that ends inside one: zstandard's stream_reader would end silently there) raises
+    StreamDamage once, after moving to the next place where a member/frame starts and
+    decompresses, as WARC input does; what decompressed before the damage is read first."""
+
+    def __init__(self, raw: BinaryIO, kind: str) -> None:
+        self._raw, self._kind = raw, kind
+        self._buffer = b""
+        self._start = raw.tell()  # raw offset where the current member/frame starts
+        self._dobj = self._new()
+        self._in_member = False
+        self._pending: StreamDamage | None = None
+        self._ended = False
+
+    def _new(self) -> Any:
+        if self._kind == "gzip":
+            return zlib.decompressobj(31)
         import zstandard
 
-        self._zstd = zstandard
-        self._raw = raw
-        self._dobj = zstandard.ZstdDecompressor().decompressobj()
-        self._buffer = b""
-        self._in_frame = False
+        return zstandard.ZstdDecompressor().decompressobj()
 
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        """Left open: after damage the reader wraps a fresh buffer around it (and a dropped
+        buffer would close it); the raw file is closed by the reader."""
+
     def readinto(self, b: Any) -> int:
         while not self._buffer:
+            if self._pending is not None:
+                damage, self._pending = self._pending, None
+                raise damage
+            if self._ended:
+                return 0
+            chunk_at = self._raw.tell()
             chunk = self._raw.read(1 << 18)
             if not chunk:
-                if self._in_frame:
-                    raise EOFError("zstd stream ended inside a frame")
-                return 0
-            self._feed(chunk)
+                self._ended = True
+                if self._in_member:
+                    self._damaged(f"the {self._kind} stream ends inside a member/frame")
+                continue
+            self._feed(chunk, chunk_at)
         n = min(len(b), len(self._buffer))
         b[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
         return n
 
-    def _feed(self, chunk: bytes) -> None:
+    def _feed(self, chunk: bytes, at: int) -> None:
         while chunk:
-            self._in_frame = True
-            self._buffer += self._dobj.decompress(chunk)
+            self._in_member = True
+            try:
+                self._buffer += self._dobj.decompress(chunk)
+            except Exception as e:  # noqa: BLE001 - zlib.error, zstandard.ZstdError
+                self._damaged(f"{type(e).__name__}: {e}")
+                return
             if not self._dobj.eof:
                 return
-            self._in_frame = False
-            chunk = self._dobj.unused_data
-            self._dobj = self._zstd.ZstdDecompressor().decompressobj()
+            self._in_member = False
+            rest = self._dobj.unused_data
+            at += len(chunk) - len(rest)
+            chunk = rest
+            self._start = at
+            self._dobj = self._new()
+            if chunk and not _MAGIC[self._kind].startswith(chunk[:3]) and not chunk.startswith(_MAGIC[self._kind]):
+                if not chunk.strip(b"\0"):
+                    return  # zero padding after the last member
+                self._damaged(f"bytes after {self._kind} data at byte {at} are not a {self._kind} member/frame")
+                return
+
+    def _damaged(self, error: str) -> None:
+        """Note the damage and move to the next member/frame start after the damaged one."""
+        nxt = self._next_start(self._start + 1)
+        self._in_member = False
+        self._dobj = self._new()
+        if nxt < 0:
+            self._ended = True
+            self._pending = StreamDamage(f"{error} (member/frame at byte {self._start}; nothing intact after it)",
+                                         resumed=False)
+            return
+        self._pending = StreamDamage(f"{error} (member/frame at byte {self._start}; reading resumed at the "
+                                     f"next intact one, byte {nxt})", resumed=True)
+        self._raw.seek(nxt)
+        self._start = nxt
+        self._ended = False
+
+    def _next_start(self, pos: int) -> int:
+        """The first offset >= pos where a member/frame starts and its first bytes decompress."""
+        magic = _MAGIC[self._kind]
+        while True:
+            self._raw.seek(pos)
+            block = self._raw.read(1 << 20)
+            if len(block) < len(magic):
+                return -1
+            i = block.find(magic)
+            while i >= 0:
+                if self._decompresses(pos + i):
+                    return pos + i
+                i = block.find(magic, i + 1)
+            pos += len(block) - len(magic) + 1
+
+    def _decompresses(self, pos: int) -> bool:
+        self._raw.seek(pos)
+        try:
+            self._new().decompress(self._raw.read(1 << 16))
+        except Exception:  # noqa: BLE001
+            return False
+        return True
 
 
 def _read_jsonl(shard: Shard, fields: FieldMap, progress: Progress | None
                 ) -> Iterator[Document | Quarantine]:
     name = shard.file.name
     try:
-        stream, raw = _open_jsonl(shard)
+        stream, raw, members = _open_jsonl(shard)
     except OSError as e:
         yield _unreadable(name, e)
         return
@@ -131,14 +217,20 @@ def _read_jsonl(shard: Shard, fields: FieldMap, progress: Progress | None
         while end is None or offset < end:
             try:
                 line = stream.readline(limit + 1)
-            except Exception as e:  # noqa: BLE001 - gzip, zlib and zstandard raise different types
+            except Exception as e:  # noqa: BLE001 - zlib and zstandard raise different types
                 yield Quarantine(
                     id=Source(name, line=line_no).derived_id(), source=Source(name, line=line_no, offset=offset),
                     error=f"truncated or corrupt compressed stream after line {line_no - 1} "
                           f"(decompressed byte {offset}): {_err(e)}",
                     reason="truncated_stream", detail={"offset": offset},
                 )
-                return
+                if not (isinstance(e, StreamDamage) and e.resumed and members is not None):
+                    return
+                # the lines of the next intact member/frame; the line cut by the damage is
+                # part of this row, line numbers go on from here
+                stream = io.BufferedReader(members, buffer_size=1 << 20)
+                line_no += 1
+                continue
             if not line:
                 break
             size = len(line)
@@ -150,6 +242,15 @@ def _read_jsonl(shard: Shard, fields: FieldMap, progress: Progress | None
                           "raise --max-record-bytes to process it",
                     reason="too_large", detail={"bytes": size, "limit": limit}, bytes_in=size,
                 )
+            elif b"\r" in line and line.count(b"\r") > line.count(b"\r\n"):
+                # lone CRs (old Mac line ends) end lines too; plan_shards counts them alike
+                at = offset
+                pieces = line.splitlines(keepends=True)
+                for k, piece in enumerate(pieces):
+                    if piece.strip():
+                        yield _parse_line(piece, name, line_no + k, at, fields)
+                    at += len(piece)
+                line_no += len(pieces) - 1
             elif line.strip():
                 yield _parse_line(line, name, line_no, offset, fields)
             offset += size
@@ -187,13 +288,18 @@ def _parse_line(line: bytes, name: str, line_no: int, offset: int, fields: Field
                   f"({line[e.start:e.start + 4]!r}): {e.reason}",
             detail={"byte": offset + e.start},
         )
+    if decoded.startswith("\ufeff"):
+        decoded = decoded[1:]  # a byte order mark (Windows-exported files often start with one)
     try:
-        obj = json.loads(decoded)
+        obj = loads(decoded)
     except json.JSONDecodeError as e:
         return Quarantine(
             id=source.derived_id(), source=source, reason="invalid_json", bytes_in=size,
             error=f"invalid JSON at column {e.colno}: {e.msg}", detail={"column": e.colno},
         )
+    except BadJson as e:
+        return Quarantine(id=source.derived_id(), source=source, reason=e.reason, bytes_in=size,
+                          error=str(e), detail=e.detail)
     return _to_document(obj, source, fields, size)
 
 
@@ -260,11 +366,39 @@ def _read_parquet(shard: Shard, fields: FieldMap, progress: Progress | None
             )
             row += n_rows
             continue
-        for record in table.to_pylist():
-            yield _to_document(record, Source(name, row=row), fields, 0)
+        for record in _rows(table):
+            source = Source(name, row=row)
+            yield (_to_document(record, source, fields, 0) if not isinstance(record, Exception)
+                   else Quarantine(source.derived_id(), source, reason="decode_error",
+                                   error=f"row {row} cannot be read as text: {_err(record)}"))
             row += 1
         if progress is not None:
             progress(pf.metadata.row_group(group).total_byte_size)
+
+
+def _rows(table: Any) -> list[Any]:
+    """A row group's rows as dicts; a row whose strings are not valid UTF-8 (pyarrow does not
+    check when it reads) is the exception it raised, the others are read."""
+    try:
+        return table.to_pylist()  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - UnicodeDecodeError, or ArrowException on damaged pages
+        pass
+    rows: list[Any] = []
+    for i in range(table.num_rows):
+        try:
+            rows.append(table.slice(i, 1).to_pylist()[0])
+        except Exception as e:  # noqa: BLE001
+            rows.append(e)
+    return rows
+
+
+def _unreadable_folder(f: InputFile) -> Quarantine:
+    try:
+        os.listdir(f.path)
+        error = "the folder could not be listed when the run was planned"
+    except OSError as e:
+        error = f"cannot list folder: {_err(e)}"
+    return Quarantine(id=f.name, source=Source(f.name), reason="unreadable_file", error=error)
 
 
 def _unreadable(name: str, e: BaseException) -> Quarantine:

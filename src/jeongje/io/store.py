@@ -203,7 +203,9 @@ class LocalStore(Store):
     def staging(self, name: str) -> Path:
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path.with_name(path.name + TMP_SUFFIX)
+        # the process id: a straggling worker of a killed run never shares a staging file
+        # with the rerun's
+        return path.with_name(f"{path.name}.{os.getpid()}{TMP_SUFFIX}")
 
     def publish(self, tmp: Path, name: str) -> None:
         os.replace(tmp, self.root / name)

@@ -27,7 +27,7 @@ from typing import BinaryIO
 CHUNK = 1 << 20
 Progress = Callable[[int], None]
 _GZIP_MAGIC = b"\x1f\x8b\x08"
-_WARC_START = b"WARC/1."
+_WARC_START = b"WARC/"  # WARC/1.0, 1.1, and the 0.17/0.18 drafts warcio also reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,34 +113,34 @@ def _plain(stream: BinaryIO, limit: int, progress: Progress | None, resync: bool
             elif length > limit:
                 skipped = _skip(stream, length)
                 trailer = stream.read(4)
-                yield Oversized(at, length)
-                pos = resume + skipped + len(trailer)
-                if skipped < length:
-                    yield Damage(at, f"WARC record at byte {at} is truncated: {skipped} of "
-                                 f"{length} block bytes")
-                    return
-                continue
+                if skipped == length:
+                    yield Oversized(at, length)
+                    pos = resume + skipped + len(trailer)
+                    continue
+                # one row for the record (never too_large and corrupt_record at one place)
+                problem = f"WARC record at byte {at} is truncated: {skipped} of {length} block bytes"
             else:
                 block = stream.read(length)
                 trailer = stream.read(4)
                 if len(block) < length:
-                    yield Damage(at, f"WARC record at byte {at} is truncated: {len(block)} of "
-                                 f"{length} block bytes")
-                    return
-                if trailer == b"\r\n\r\n":
+                    problem = (f"WARC record at byte {at} is truncated: {len(block)} of "
+                               f"{length} block bytes")
+                elif trailer == b"\r\n\r\n":
                     yield RawRecord(at, header_bytes + block)
                     pos = resume + len(block) + len(trailer)
                     if progress is not None:
                         progress(pos - last_reported)
                         last_reported = pos
                     continue
-                problem = (f"WARC record at byte {at} does not end where its Content-Length "
-                           f"({length}) says (found {trailer!r}); the length is wrong or the "
-                           "record is damaged")
+                else:
+                    problem = (f"WARC record at byte {at} does not end where its Content-Length "
+                               f"({length}) says (found {trailer!r}); the length is wrong or the "
+                               "record is damaged")
         yield Damage(at, problem)
         if not resync:
             return
-        pos = _skip_to_record(stream, resume)
+        # the next record may start on the very next line (the search is for "\nWARC/")
+        pos = _skip_to_record(stream, resume - 1)
         if pos < 0:
             return
 
@@ -168,8 +168,9 @@ def _looks_like_record(f: BinaryIO, pos: int) -> bool:
     f.seek(pos)
     head = f.read(8192)
     headers = head.split(b"\r\n\r\n", 1)[0]
-    return head.startswith(_WARC_START) and b"\nWARC-Record-ID:" in headers \
-        and b"\nContent-Length:" in headers
+    # a Content-Length is all a record needs to be framed (one without a WARC-Record-ID
+    # gets FILE@OFFSET as id); a version digit after "WARC/" tells it from prose
+    return head.startswith(_WARC_START) and head[5:6].isdigit() and b"\ncontent-length:" in headers.lower()
 
 
 def _skip(stream: BinaryIO, n: int) -> int:
@@ -219,7 +220,8 @@ def _gzip_file(f: BinaryIO, limit: int, progress: Progress | None, start: int = 
                 else:
                     yield Damage(at, f"gzip member at byte {pos}: {item.error}")
             if error:
-                where = pos if len(data) == 0 or single or not records else len(data)
+                # after a whole record: the decompressed end, so the damage has its own place
+                where = pos if len(data) == 0 or not records else len(data)
                 yield Damage(where, f"gzip member at byte {pos} is {error}"
                              + ("" if where == pos else f" after decompressed byte {where}"))
             else:

@@ -16,7 +16,6 @@ Rights signals: HTTP headers (`X-Robots-Tag`, `tdm-reservation`, `tdm-policy`,
 from __future__ import annotations
 
 import io
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from ..record import Document, Quarantine, Source
 from ..web.charset import charset_from_content_type, decode
 from ..web.signals import SitePolicies, header_signals
 from .inputs import Shard
+from .jsonvalue import loads
 from .warc import Damage, Oversized, RawRecord, frame
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -169,10 +169,12 @@ def read_html_file(shard: Shard, limit: int, policies: SitePolicies, encoding: s
     side = sidecar(shard.file.path)
     if side is not None:
         try:
-            with open(side, encoding="utf-8") as f:
-                extra = json.load(f)
+            with open(side, "rb") as f:
+                extra = loads(f.read().decode("utf-8"))
             if not isinstance(extra, dict):
                 raise ValueError("not a JSON object")
+            if not isinstance(extra.get("url", ""), str | None):
+                raise ValueError(f"its url is a {type(extra['url']).__name__}, not a string")
         except (OSError, ValueError) as e:
             yield Quarantine(name, source, reason="invalid_sidecar", bytes_in=len(payload),
                              error=f"sidecar {os.path.basename(side)} is unreadable: {e}")

@@ -10,6 +10,7 @@ makes them unambiguous, `[속보]` and in-body `… 기자였다` kept).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -175,11 +176,20 @@ def _tail_emails(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
     line start, and followed by the end of the text/line or by other boilerplate."""
     out = []
     starts = {b.start for b in taken}
+    spans = sorted((b.start, b.end) for b in taken)
+    reach, covered_until = 0, []  # covered_until[i]: the furthest end among spans[:i + 1]
+    for _, end in spans:
+        reach = max(reach, end)
+        covered_until.append(reach)
+    span_starts = [s for s, _ in spans]
     for m in _EMAIL_RUN.finditer(text):
-        if any(b.start <= m.start() < b.end for b in taken):
+        i = bisect.bisect_right(span_starts, m.start()) - 1  # inside a span found before?
+        if i >= 0 and m.start() < covered_until[i]:
             continue
-        before = text[: m.start()].rstrip(" \t")
-        if before and not (before.endswith(("\n", ".", "!", "?", "다", "]", ">")) or before[-1:] == "\n"):
+        j = m.start()  # the character before the run, spaces and tabs skipped
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if j > 0 and text[j - 1] not in "\n.!?다]>":
             continue
         j = m.end()
         while j < len(text) and text[j] in " \t":

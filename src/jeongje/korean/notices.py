@@ -14,6 +14,7 @@ Classes, strictest first: `ai_training_prohibited` > `crawling_prohibited` >
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -86,22 +87,27 @@ def classify_clause(clause: str) -> str:
 def find_notices(text: str) -> list[Notice]:
     """Every rights notice in `text` (prohibitions and licence statements), in order."""
     spans: list[tuple[int, int, str]] = []
+    taken = _Taken()
+    lines = _Lines(text)
     for m in _PROHIBIT.finditer(text):
-        found = _notice_at(text, m.start(), m.end())
+        found = _notice_at(text, m.start(), m.end(), lines.start(m.start()))
         if found:
             spans.append(found)
+            taken.add(found[0], found[1])
     for m in _RIGHTS_RESERVED.finditer(text) if "ights" in text else ():
-        if not any(s <= m.start() < e for s, e, _ in spans):
+        if not taken.covers(m.start()):
             spans.append((*_wrap(text, m.start(), m.end()), REPRODUCTION))
+            taken.add(spans[-1][0], spans[-1][1])
     for m in _SIGNATURE.finditer(text) if _has_mark(text) else ():
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        taken = any(s <= m.start() < e for s, e, _ in spans)
-        if not taken and not _KOREAN_SENTENCE_END.search(m.group()) and not _LICENCE.search(
+        line_start = lines.start(m.start())
+        covered = taken.covers(m.start())
+        if not covered and not _KOREAN_SENTENCE_END.search(m.group()) and not _LICENCE.search(
                 m.group()) and (
                 _at_boundary(text, line_start, m.start()) or _glued_after_sentence(text, m.start())
                 or _AFTER_CREDIT.search(text, max(line_start, m.start() - 60), m.start())):
             spans.append((m.start(), m.end(), SIGNATURE))
-    spans.extend(_licences(text, spans))
+            taken.add(m.start(), m.end())
+    spans.extend(_licences(text, taken))
     merged = _merge(sorted(spans), text)
     return [Notice(s, e, k, text[s:e], _publisher(text[s:e])) for s, e, k in merged]
 
@@ -124,9 +130,42 @@ def document_class(notices: list[Notice]) -> str:
     return best
 
 
-def _notice_at(text: str, p_start: int, p_end: int) -> tuple[int, int, str] | None:
+class _Lines:
+    """Line starts of a text by bisection (a `rfind` per match would rescan a long line)."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [m.start() for m in re.finditer("\n", text)] if "\n" in text else []
+
+    def start(self, pos: int) -> int:
+        i = bisect.bisect_left(self.newlines, pos) - 1  # the last newline before pos
+        return self.newlines[i] + 1 if i >= 0 else 0
+
+
+class _Taken:
+    """The union of spans found so far, for "is this position inside one?" in log time
+    (testing every span for every match was quadratic in the number of notices)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+    def add(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        lo = bisect.bisect_left(self.ends, start)  # first interval that ends at or after start
+        hi = bisect.bisect_right(self.starts, end)  # intervals from here on start after end
+        if lo < hi:  # overlapping or touching intervals merge into one
+            start, end = min(start, self.starts[lo]), max(end, self.ends[hi - 1])
+        self.starts[lo:hi] = [start]
+        self.ends[lo:hi] = [end]
+
+
+def _notice_at(text: str, p_start: int, p_end: int, line_start: int) -> tuple[int, int, str] | None:
     window_start = max(0, p_start - 120)
-    line_start = text.rfind("\n", 0, p_start) + 1
     window_start = max(window_start, line_start)
     tail = _CLAUSE_TAIL.search(text, window_start, p_start)
     if not tail:
@@ -159,9 +198,9 @@ def _notice_at(text: str, p_start: int, p_end: int) -> tuple[int, int, str] | No
             return None
     else:
         start = anchor
-    lead = re.compile(r"※\s*$").search(text, line_start, start)
-    if lead:
-        start = lead.start()
+    lead = _lead_before(text, line_start, start, goodnews=False)
+    if lead is not None:
+        start = lead
     end = p_end
     # absorb a trailing period and a trailing "ⓒ publisher" signature
     m = re.compile(r"\.?(?:\s*" + MARK + r"\s?[^\s<>\[\]\n.]{1,20}(?=\s*(?:$|\n|[>\]＞〉】])))?").match(text, end)
@@ -181,8 +220,27 @@ def _anchor_before(text: str, line_start: int, c_start: int) -> int | None:
             break
     if best is None:
         return None
-    prefix = re.compile(r"(?:GoodNews\s+paper|※)\s*$").search(text, line_start, best)
-    return prefix.start() if prefix else best
+    prefix = _lead_before(text, line_start, best, goodnews=True)
+    return best if prefix is None else prefix
+
+
+def _lead_before(text: str, lo: int, end: int, goodnews: bool) -> int | None:
+    """Where `(?:GoodNews\\s+paper|※)\\s*$` (GoodNews only when `goodnews`) matches in
+    text[lo:end], or None: the same answer as that regex search, found from `end` backwards
+    in the length of the match instead of scanning the line from `lo` (quadratic on a line
+    of thousands of notices)."""
+    j = end
+    while j > lo and text[j - 1].isspace():
+        j -= 1
+    if j - 1 >= lo and text[j - 1] == "※":
+        return j - 1
+    if goodnews and j - 5 >= lo and text[j - 5:j] == "paper":
+        i = j - 5
+        while i > lo and text[i - 1].isspace():
+            i -= 1
+        if i < j - 5 and i - 8 >= lo and text[i - 8:i] == "GoodNews":
+            return i - 8
+    return None
 
 
 def _glued_after_sentence(text: str, pos: int) -> bool:
@@ -201,8 +259,9 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
     close = re.compile(r"\.?\s?([\]>＞〉】])").match(text, end)
     if close:  # closed right after: the wrapper may open further back ([slogan│notice])
         opener = {"]": "[", ">": "<", "＞": "＜", "〉": "〈", "】": "【"}[close.group(1)]
-        line_start = text.rfind("\n", 0, start) + 1
-        i = text.rfind(opener, max(line_start, start - 60), start)
+        lo = max(0, start - 60)  # the line start matters only within the 60 characters
+        nl = text.rfind("\n", lo, start)
+        i = text.rfind(opener, nl + 1 if nl >= 0 else lo, start)
         if i >= 0 and close.group(1) not in text[i:start]:
             return i, close.end()
     i = start - 1
@@ -228,12 +287,12 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _licences(text: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _licences(text: str, taken: _Taken) -> list[tuple[int, int, str]]:
     out = []
     if "CC" not in text and "크리에이티브" not in text and "공공누리" not in text:
         return out  # every _LICENCE match holds one of them
     for m in _LICENCE.finditer(text):
-        if any(s <= m.start() < e for s, e, _ in taken):
+        if taken.covers(m.start()):
             continue
         s_start, s_end = _sentence_bounds(text, m.start(), m.end())
         sentence = text[s_start:s_end]

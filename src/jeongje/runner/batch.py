@@ -8,9 +8,13 @@ where it was raised in the detail) and the others go on; a stage that breaks its
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -50,6 +54,10 @@ def run_batch(items: list[Document | Quarantine], stages: Sequence[Stage],
                         f"declared: {sorted(stage.reasons)}"
                     )
                 outcomes[i] = Outcome(DROPPED, stage.name, stage.version, result.reason, result.detail)
+            elif isinstance(result, TimedOut):
+                outcomes[i] = Outcome(QUARANTINED, stage.name, stage.version, "stage_timeout",
+                                      {"error": f"stage {stage.name} took longer than {result.seconds:g} s "
+                                                "on this document", "limit_seconds": result.seconds})
             else:  # an exception raised while processing this document
                 outcomes[i] = Outcome(QUARANTINED, stage.name, stage.version, "stage_error", {"error": result})
         alive = still
@@ -118,39 +126,109 @@ def _key_table(stage: GlobalStage, rows: object, expected: int) -> pa.Table:
     return rows
 
 
-def apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str]:
+def apply_stage(stage: Stage, docs: list[Document]) -> list[Drop | None | str | TimedOut]:
     """Run a stage over documents, isolating failures: a document whose processing raises
-    becomes an error string (quarantined by the caller) and the others go on."""
+    becomes an error string, one that takes longer than the stage's `time_bound()` a
+    `TimedOut` (both quarantined by the caller), and the others go on."""
     for d in docs:
         d.begin_stage()
-    if stage.batched:
-        snapshots = [(d.text, len(d.edits), dict(d.metadata)) for d in docs]
-        try:
-            results = stage.process_batch(docs)
-            if len(results) != len(docs):
-                raise StageError(f"stage {stage.name} returned {len(results)} results "
-                                 f"for {len(docs)} documents")
-            return list(results)
-        except StageError:
-            raise
-        except Exception as e:  # noqa: BLE001 - fall back to one document at a time
-            _stop_if_environment(e, stage)
-            for d, (text, n_edits, meta) in zip(docs, snapshots, strict=True):
-                d.text, d.metadata = text, meta
+    with Watch(stage.time_bound()) as watch:
+        if stage.batched:
+            snapshots = [(d.text, len(d.edits), dict(d.metadata)) for d in docs]
+            try:
+                watch.begin(len(docs))
+                results = stage.process_batch(docs)
+                watch.end()
+                if len(results) != len(docs):
+                    raise StageError(f"stage {stage.name} returned {len(results)} results "
+                                     f"for {len(docs)} documents")
+                return list(results)
+            except StageError:
+                raise
+            except (Exception, StageTimeout) as e:  # noqa: BLE001 - one document at a time
+                watch.end()
+                if isinstance(e, Exception):
+                    _stop_if_environment(e, stage)
+                for d, (text, n_edits, meta) in zip(docs, snapshots, strict=True):
+                    d.text, d.metadata = text, meta
+                    del d.edits[n_edits:]
+        out: list[Drop | None | str | TimedOut] = []
+        for d in docs:
+            n_edits, text = len(d.edits), d.text
+            try:
+                watch.begin()
+                result: Drop | None | str | TimedOut = stage.process(d)
+                watch.end()
+            except StageError:
+                raise
+            except StageTimeout:
+                watch.end()
+                result = TimedOut(watch.seconds)
+            except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
+                watch.end()
+                _stop_if_environment(e, stage)
+                result = describe(e)
+            if isinstance(result, str | TimedOut):
+                d.text = text
                 del d.edits[n_edits:]
-    out: list[Drop | None | str] = []
-    for d in docs:
-        n_edits, text = len(d.edits), d.text
-        try:
-            out.append(stage.process(d))
-        except StageError:
-            raise
-        except Exception as e:  # noqa: BLE001 - a bad document must not stop the run
-            _stop_if_environment(e, stage)
-            d.text = text
-            del d.edits[n_edits:]
-            out.append(describe(e))
-    return out
+            out.append(result)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TimedOut:
+    """A document on which a stage ran out of time (`stage_timeout`)."""
+
+    seconds: float
+
+
+class StageTimeout(BaseException):
+    """Raised inside a stage's code when its document's time is up: a BaseException, so
+    that a stage's own `except Exception` cannot swallow it."""
+
+
+class Watch:
+    """The per-document time bound of one stage over one batch. One interval timer
+    (SIGALRM) is armed for the batch; per document only its start time is noted, and the
+    alarm, when it comes, either stops the document that has used its time or re-arms for
+    what is left of it. Works in a process's main thread (where the local executor runs
+    stages); elsewhere (some Ray actors) stages run without the bound."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.budget = seconds
+        self.started: float | None = None  # when the current document started
+        self.armed = (seconds > 0 and hasattr(signal, "setitimer")
+                      and threading.current_thread() is threading.main_thread())
+        self.previous: Any = None
+
+    def __enter__(self) -> Watch:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+    def begin(self, documents: int = 1) -> None:
+        self.budget = self.seconds * documents
+        self.started = time.monotonic()
+
+    def end(self) -> None:
+        self.started = None
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        left = self.seconds
+        if self.started is not None:
+            left = self.budget - (time.monotonic() - self.started)
+            if left <= self.budget * 0.001:
+                self.started = None
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)  # armed for the next one
+                raise StageTimeout()
+        signal.setitimer(signal.ITIMER_REAL, left)
 
 
 def _stop_if_environment(e: Exception, stage: Stage) -> None:

@@ -115,15 +115,24 @@ def _read_input(task: ShardTask, on_bytes: Callable[[int], None], stats: Stats
         if isinstance(item, Skipped):
             stats.skip(item.kind)
             continue
-        if isinstance(item, Document):
-            if item.id in seen:
-                item = Quarantine(item.id, item.source, reason="duplicate_id",
-                                  error=f"id {item.id!r} appears more than once in "
-                                        f"{task.shard.file.name}; ids must be unique",
-                                  bytes_in=item.bytes_in)
-            else:
-                seen.add(item.id)
+        if isinstance(item, Document) and item.id in seen:
+            # the ledger row's id is the record's place (FILE:LINE), so that ids stay
+            # unique; the repeated id is in the detail
+            item = Quarantine(item.source.derived_id(), item.source, reason="duplicate_id",
+                              error=f"id {item.id!r} appears more than once in "
+                                    f"{task.shard.file.name}; ids must be unique",
+                              detail={"id": item.id}, bytes_in=item.bytes_in)
+        if item.id in seen:  # a quarantined place met twice (damage found at a record's
+            item = replace(item, id=_fresh(item.id, seen))  # own offset): a numbered id
+        seen.add(item.id)
         yield item
+
+
+def _fresh(base: str, seen: set[str]) -> str:
+    n = 2
+    while f"{base}#{n}" in seen:
+        n += 1
+    return f"{base}#{n}"
 
 
 def _local_policies(task: ShardTask) -> FieldMap:

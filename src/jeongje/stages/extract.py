@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ..record import Document, Drop
-from ..stage import Stage
+from ..stage import STAGE_SECONDS, Stage
 from ..web.extract import ExtractionTimeout, extract, time_limit
 from ..web.signals import merge_meta
 
@@ -40,6 +40,9 @@ class HtmlExtract(Stage):
     # a page whose longest extracted line is shorter holds menus, not an article
     min_longest_line: int = 20
     favor: Literal["balanced", "precision", "recall"] = "precision"
+
+    def time_bound(self) -> float:
+        return self.timeout_seconds + STAGE_SECONDS  # the page's own limit acts first
 
     def process(self, doc: Document) -> Drop | None:
         if doc.metadata.get("format") != "html":

@@ -155,7 +155,10 @@ def match_registry(registry: list[RegistryEntry], metadata: dict[str, Any], name
     for f in url_fields:
         value = metadata.get(f)
         if isinstance(value, str) and "//" in value:
-            hosts.add((urlsplit(value).hostname or "").lower())
+            try:
+                hosts.add((urlsplit(value).hostname or "").lower())
+            except ValueError:  # a malformed URL names no host
+                continue
     by_name, by_domain = _index(registry)
     found = {i for n in names for i in by_name.get(n, ())}
     for host in hosts:  # the host and each parent domain (subdomains count)

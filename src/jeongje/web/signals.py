@@ -95,12 +95,16 @@ class TdmRule:
     reservation: int
     policy: str | None = None
 
+    @property
+    def pattern(self) -> Pattern:
+        return Pattern.of(self.location)
+
 
 def parse_tdmrep(text: str) -> list[TdmRule]:
     """Rules of a `/.well-known/tdmrep.json`; an invalid file or rule is ignored (unset)."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):  # invalid, a huge integer, nested too deep
         return []
     if not isinstance(data, list):
         return []  # the spec requires an array, brackets included even for one rule
@@ -122,7 +126,7 @@ def match_tdmrep(rules: list[TdmRule], path: str) -> TdmRule | None:
     unreserved characters are decoded before comparing, others stay encoded."""
     path = _decode_unreserved(path)
     for rule in rules:
-        if _pattern(rule.location).match(path):
+        if rule.pattern.matches(path):
             return rule
     return None
 
@@ -148,14 +152,47 @@ def _host(parts: Any) -> str | None:
     return host if host and "/" not in host and not host.startswith(".") else None
 
 
-def _pattern(location: str) -> re.Pattern[str]:
-    anchored = location.endswith("$")
-    body = location[:-1] if anchored else location
-    regex = ".*".join(re.escape(part) for part in body.split("*"))
-    return re.compile(regex + ("$" if anchored else ""))
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A robots.txt / tdmrep.json path pattern (RFC 9309: `*` any characters, a final `$`
+    the end of the path; otherwise a prefix), matched without backtracking: the literal
+    pieces between the `*`s are found left to right, each at its first place after the
+    one before (a regex of `.*`s backtracks catastrophically on `/*a*a*a…*b$`)."""
+
+    text: str
+    pieces: tuple[str, ...]
+    anchored: bool
+
+    @classmethod
+    def of(cls, text: str) -> Pattern:
+        anchored = text.endswith("$")
+        return cls(text, tuple((text[:-1] if anchored else text).split("*")), anchored)
+
+    def matches(self, path: str) -> bool:
+        pieces = self.pieces
+        if not path.startswith(pieces[0]):
+            return False
+        if len(pieces) == 1:
+            return not self.anchored or len(path) == len(pieces[0])
+        pos = len(pieces[0])
+        for piece in pieces[1:-1]:
+            found = path.find(piece, pos)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        last = pieces[-1]
+        if self.anchored:  # the last piece ends the path, after everything before it
+            return path.endswith(last) and len(path) - len(last) >= pos
+        return path.find(last, pos) >= 0
 
 
 # --------------------------------------------------------------------------- robots.txt
+
+_NO_RULES: list[tuple[bool, str]] = []
+
+#: robots.txt is read up to this size (RFC 9309 2.5: at least 500 KiB must be parsed;
+#: Google stops there too), which bounds the rules a page is checked against.
+ROBOTS_MAX_CHARS = 500 * 1024
 
 @dataclass
 class Robots:
@@ -171,6 +208,7 @@ class Robots:
     groups: dict[str, list[tuple[bool, str]]] = field(default_factory=dict)  # agent -> rules
     usage: list[tuple[str, str]] = field(default_factory=list)  # (path prefix, value)
     content_signals: list[str] = field(default_factory=list)
+    _ranked: dict[int, list[tuple[bool, Pattern]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> Robots:
@@ -200,20 +238,38 @@ class Robots:
         return cls(groups, usage, signals)
 
     def allowed(self, agent: str, path: str) -> bool:
+        return self._allowed_by(self._group(agent), path)
+
+    def _group(self, agent: str) -> list[tuple[bool, str]]:
         rules = self.groups.get(agent.lower())
-        if rules is None:
-            rules = self.groups.get("*", [])
-        best: tuple[int, bool] | None = None
-        for allow, pattern in rules:
-            if _pattern(pattern).match(path):
-                rank = (len(pattern), allow)
-                if best is None or rank > best:
-                    best = rank
-        return True if best is None else best[1]
+        return self.groups.get("*", _NO_RULES) if rules is None else rules
+
+    def _allowed_by(self, rules: list[tuple[bool, str]], path: str) -> bool:
+        for allow, pattern in self._by_rank(rules):  # the first match is the longest
+            if pattern.matches(path):
+                return allow
+        return True
+
+    def _by_rank(self, rules: list[tuple[bool, str]]) -> list[tuple[bool, Pattern]]:
+        """A group's rules compiled once, longest first and an allow before a disallow of the
+        same length (the rule RFC 9309 says wins)."""
+        ranked = self._ranked.get(id(rules))
+        if ranked is None:
+            ordered = sorted(rules, key=lambda r: (-len(r[1]), not r[0]))
+            ranked = self._ranked[id(rules)] = [(allow, Pattern.of(p)) for allow, p in ordered]
+        return ranked
 
     def disallowed_agents(self, url: str, agents: tuple[str, ...] = AI_AGENTS) -> list[str]:
         path = _decode_unreserved(_request_path(urlsplit(url)))
-        return [a for a in agents if not self.allowed(a, path)]
+        verdicts: dict[int, bool] = {}  # agents without a group of their own share `*`'s
+        out = []
+        for agent in agents:
+            rules = self._group(agent)
+            if id(rules) not in verdicts:
+                verdicts[id(rules)] = self._allowed_by(rules, path)
+            if not verdicts[id(rules)]:
+                out.append(agent)
+        return out
 
     def content_usage(self, path: str) -> str | None:
         """The AIPREF preference for `path`: the longest matching path scope wins."""
@@ -237,10 +293,13 @@ class SitePolicies:
 
     def signals(self, url: str | None) -> dict[str, Any]:
         """Site-wide signals for `url` (empty when the folder holds nothing for its host)."""
-        if not self.folders or not url:
+        if not self.folders or not url or not isinstance(url, str):
             return {}
-        parts = urlsplit(url)
-        host = _host(parts)
+        try:
+            parts = urlsplit(url)
+            host = _host(parts)
+        except ValueError:  # a malformed URL (`http://[::1/`, a bad port): no site to ask
+            return {}
         if host is None:
             return {}
         out: dict[str, Any] = {}
@@ -268,17 +327,27 @@ class SitePolicies:
     def _robots_for(self, host: str) -> Robots | None:
         if host not in self._robots:
             path = self._find(host, "robots.txt")
-            self._robots[host] = Robots.parse(_read(path)) if path else None
+            self._robots[host] = Robots.parse(_read(path)[:ROBOTS_MAX_CHARS]) if path else None
         return self._robots[host]
 
     def _find(self, host: str, name: str) -> Path | None:
-        return next((p for p in (f / host / name for f in self.folders) if p.is_file()), None)
+        for folder in self.folders:
+            path = folder / host / name
+            try:
+                if path.is_file():
+                    return path
+            except OSError:  # a host name longer than the file system allows (253+ chars)
+                continue
+        return None
 
 
 def site_file_path(folder: Path, url: str) -> Path | None:
     """Where a crawled robots.txt / tdmrep.json record for `url` belongs in a policy folder."""
-    parts = urlsplit(url)
-    host = _host(parts)
+    try:
+        parts = urlsplit(url)
+        host = _host(parts)
+    except ValueError:
+        return None
     if host is None:
         return None
     if parts.path == "/robots.txt":
@@ -289,4 +358,7 @@ def site_file_path(folder: Path, url: str) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", "replace")
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:  # unreadable (permissions): as good as none
+        return ""
