@@ -20,6 +20,11 @@ NAME = r"(?!선임|수석|인턴|객원|전문|사진|취재)[가-힣]{2,4}"
 TITLE = r"(?:선임기자|수석기자|인턴기자|객원기자|전문기자|사진기자|취재기자|기자|특파원|논설위원|편집위원|통신원)"
 DESK = r"(?:[가-힣A-Za-z]{1,10}(?:부|팀|국|실|센터|본부)|디지털뉴스[가-힣]{0,2})"
 _NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
+_BYLINE_NAMES = rf"{NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s*[/·,]\s*{NAME}\s?(?:{DESK}\s)?{TITLE})*"
+# who photo credits name when glued to the next sentence (picture agencies, pools, wires)
+_CREDIT_OWNERS = (r"게티이미지뱅크|게티이미지코리아|게티이미지|Getty\s?Images(?:\s?Bank)?|사진공동취재단|공동취재단|"
+                  r"연합뉴스|뉴스1|뉴시스|셔터스톡|Shutterstock|클립아트코리아|아이클릭아트|픽사베이|Pixabay|123RF|"
+                  r"AFP|EPA|로이터|데일리안|여성신문")
 # how a photo caption ends: "…하고 있다.", "… 모습.", "… 전경", a ⓒ credit, a date stamp
 _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.]{0,3}\.?|\s?ⓒ\s?[가-힣A-Za-z]{2,10}(?=\s|$)|\]"
                 rf"|\s\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL})")
@@ -38,7 +43,7 @@ _RULES: list[tuple] = [
     ("caption", rf"[(\[]\s*[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]]\s*{_NAMES}\s*{TITLE}\s*=[^\n]{{0,200}}?"
                 rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)", (("@",), ("=",)), None, 0),
     # (서울=한빛뉴스) 김민준 기자 =   [부산=새누리통신] 이서연 기자 =   (제네바[스위스]=…) … 특파원 =
-    ("dateline", rf"[(\[（]\s*(?!사진)[가-힣]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n]{{1,15}}[)\]）]\s*(?:{_NAMES}\s*{TITLE}\s*)?=\s?", (("=",),), None, 0),
+    ("dateline", rf"[(\[（【]\s*(?!사진)[가-힣ㆍ·]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n【】]{{1,15}}[)\]）】]\s*(?:{_NAMES}\s*{TITLE}\s*)?=\s?", (("=",),), None, 0),
     # 대전=정하람 기자 (own line)
     ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$", (("=",),), None, 0),
     # captions and photo credits
@@ -47,7 +52,7 @@ _RULES: list[tuple] = [
     ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", (("사진",), ("=",), ("/",)), None, 0),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
                 rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("사진", "제공"), ("]",)), '(?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
-    ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\]", (("자료", "제공", "DB"), ("]",)), None, 0),
+    ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\](?:\s*" + EMAIL + ")?", (("자료", "제공", "DB"), ("]",)), None, 0),
     ("caption", r"\[(?:촬영|사진|그래픽)\s[^\]\n]{1,20}\]|\[[^\]\n]{1,20}\s제작\](?:\s?[가-힣·]{2,12})?", (("[촬영", "[사진", "[그래픽", "제작]"),), None, 0),
     # ▲ photo captions; several ▲ in one sentence are an enumeration in the body instead
     ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$", (("▲",),), None, 0),
@@ -57,7 +62,22 @@ _RULES: list[tuple] = [
     ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", (("/", "@"),), '\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 44),
     ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", (("확대", "보기"),), None, 0),
     # bylines with an e-mail (unambiguous anywhere)
-    ("byline", rf"\[\s*(?:[가-힣A-Za-z]{{2,12}}\s+){{0,2}}{NAME}\s?(?:{DESK}\s)?{TITLE}\s*/?\s*(?:{EMAIL}\s*)?\]", (("기자", "특파원", "위원", "통신원"), ("]",)), None, 0),
+    # [이데일리 최훈길 기자]  [김아라 기자 / 박해솔 기자]  [한빛경제=이나래 기자]  [한빛 | 오도윤 기자]
+    ("byline", rf"\[\s*(?:[가-힣A-Za-z0-9]{{2,12}}(?:\s*[=|ㅣ]\s*|\s+)){{0,2}}{_BYLINE_NAMES}\s*/?\s*(?:{EMAIL}\s*|[A-Za-z0-9._-]+@\s*)?\]"
+               rf"|<\s?{_BYLINE_NAMES}\s?>", (("기자", "특파원", "위원", "통신원"), ("]", ">")), None, 0),
+    # a byline whose e-mail the crawler cut ("김하늘 기자 sky@"), robot bylines ("시세봇 기자 -한빛TV"),
+    # "한빛일보 모클팀 - 김하늘 기자" closing the text
+    ("byline", rf"{NAME}\s?(?:{DESK}\s)?{TITLE}\s[A-Za-z0-9._-]+@(?![A-Za-z0-9])|[가-힣A-Za-z]{{1,10}}봇\s?기자(?:\s?-\s?[가-힣A-Za-z]{{2,12}}(?:TV)?)?(?![가-힣])"
+               rf"|(?:[가-힣A-Za-z]{{2,12}}\s)?{DESK}\s?-\s?{NAME}\s?{TITLE}\s*$"
+               rf"|(?<=[.!?\]\"”’)>])\s?{NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s?/\s?[A-Za-z0-9._-]*@?)?\s*\Z", (("기자", "특파원", "위원"),), None, 0),
+    # "홍길동 (gildong@example.com)": a name and its e-mail in parentheses
+    ("byline", rf"(?!다){NAME}\s?\(\s?{EMAIL}\s?\)", (("@",), ("(",)), "@", 40),
+    ("credits", r"\[(?:영상취재|영상편집|촬영기자)\s?:[^\]\n]{1,80}\]", (("영상",), ("]",)), None, 0),
+    # glued photo credits: "…/뉴스1 © News1 한도윤 기자", "사진설명.ⓒ한빛일보", "ⓒ게티이미지뱅크…",
+    # and an owner named twice ("…모습ⓒ누리조선누리조선이 …": the credit, then the sentence)
+    ("photo_credit", rf"(?:/\s?뉴스1\s?)?[©ⓒ]\s?News1(?:\s{NAME}\s?(?:{TITLE}|디자이너))?|(?:사진설명\.?\s?)?[ⓒ©Ⓒ]\s?(?:{_CREDIT_OWNERS})"
+                     rf"|사진설명\.?\s?[ⓒ©Ⓒ]\s?[가-힣A-Za-z]{{2,12}}|[ⓒ©]\s?([가-힣A-Za-z]{{2,12}}?)(?=\1)", (("ⓒ", "©", "Ⓒ"),), None, 0),
+    ("caption", r"(?:\*|※)\s?재판매\s?및\s?DB\s?금지", (("재판매",),), None, 0),
     ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", (("@",),), '@', 80),
     ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}", (("@",),), '@', 60),
     ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]", (("@",),), '@', 60),
@@ -71,12 +91,28 @@ _RULES: list[tuple] = [
               r"기사 추천은 [^\n.]{1,30}참여할 수 있습니다\.|자동요약 기사 제목과 주요 문장을 기반으로 자동요약한 결과입니다\.|"
               r"읽어주기 기능은 [^\n.]{1,40}사용하실 수 있습니다\.|이 포스팅은 쿠팡 파트너스 활동의 일환으로[^\n]{0,60}?제공받습니다\.", (("구독", "섹션으로 분류했습니다.", "기사 추천은", "자동요약한 결과입니다.", "읽어주기 기능은", "쿠팡 파트너스"),), None, 0),
     ("promo", r"\[(?:정기\s?구독|구독\s?신청|기사\s?제보[^\]\n]{0,40}|[가-힣A-Za-z]{2,12}\s?(?:매거진|비즈니스|구독))\]|"
-              r"\[[^\[\]\n]{0,40}제\s?\d+\s?호[^\[\]\n]{0,40}기사입니다\.\]", (("구독", "제보", "매거진", "비즈니스", "기사입니다.]"), ("]",)), None, 0),
-    ("auto_notice", r"(?:※\s?)?\[?이 기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원)[^\n\]]{0,60}?(?:니다|다)\.?\]?", (("이 기사는",),), None, 0),
+              r"\[[^\[\]\n]{0,40}제\s?\d+\s?호[^\[\]\n]{0,40}기사입니다\.?\]", (("구독", "제보", "매거진", "비즈니스", "기사입니다.]"), ("]",)), None, 0),
+    # portal page text (Daum's font-size preview, reader controls)
+    ("chrome", r"이 글자크기로 변경됩니다\.(?:\s?\(예시\))?(?:\s?가장 빠른 뉴스가 있고[^\n]{0,80}?만나보세요\.)?"
+               r"(?:\s?다음뉴스는[^\n]{0,80}?있습니다\.)?|(?m:^[ \t]*(?:글자\s?크기\s?(?:설정|조절)|본문\s?듣기|번역\s?beta|Translated by kaka[o0] i|음성\s?기본\s?설정)[ \t]*$)",
+     (("글자크기", "글자 크기", "본문", "번역", "Translated", "음성"),), None, 0),
+    # subscribe and app prompts without an arrow: "[한빛TV] 채널 구독하기", "[한빛일보 바로가기]",
+    # "네이버 메인에서 '한빛일보'를 받아보세요", "뉴스레터 구독하기 (https://…)"
+    ("promo", r"\[[^\[\]\n]{1,20}\]\s?(?:채널\s?)?구독(?:하기|해\s?주세요)?!?|\[[^\[\]\n]{0,20}(?:바로\s?가기|구독\s?하기|구독\s?신청|생방송\s?보기)[^\[\]\n]{0,60}\]"
+              r"|네이버(?:\s?메인|\s?홈|\s?채널)?에서\s[^\n.]{1,24}?(?:를|을)?\s?(?:받아\s?보세요|구독하기|구독해\s?주세요\.?|볼 수 있어요\.?)|뉴스레터\s?구독하기(?:\s?\(https?://[^)\s]+\))?",
+     (("구독", "바로", "받아", "생방송"),), None, 0),
+    ("auto_notice", r"(?:※\s?)?\[?(?:이|본)\s?기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원|[가-힣A-Za-z]{1,10}봇\s?기자)[^\n\]]{0,60}?(?:니다|다)\.?\]?"
+                    r"|'[^'\n]{1,20}'(?:는|은) [^\n.]{1,60}로봇\s?기자가 실시간으로 (?:생산|작성)하는 기사입니다\.|(?:[가-힣A-Za-z]{1,10}봇\s?기자\s?)?지속적인 업그레이드를 통해[^\n.]{0,60}?겠습니다\.",
+     (("기사는", "로봇", "봇 기자", "봇기자", "업그레이드를"),), None, 0),
     ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", (("※", "콘텐츠 사용과 관련해"),), None, 0),
     ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
-                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", (("기사문의", "제보는", "제보를", "카카오톡"),), '기사문의|제보는|제보를|카카오톡', 40),
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|(?:공감언론\s)?[가-힣A-Za-z]{2,12}가 독자 여러분의 소중한 제보를 기다립니다\.(?:[^\n]{0,140}?반영하겠습니다\.)?|"
+                r"기사\s?제보 및 보도자료\s?:?\s?" + EMAIL + r"|뉴스 가치나 화제성이 있다고 판단되는[^\n]{0,140}?반영하겠습니다\.|"
+                r"\[[가-힣A-Za-z]{2,10}\] 독자 여러분의 소중한 제보를 받습니다\.(?:[^\n]{0,120}?보실 수 있습니다\.)?|"
+                r"\[카카오톡\][^\n]{0,120}", (("기사문의", "제보는", "제보를", "카카오톡", "제보 및", "화제성이"),), '기사문의|제보는|제보를|카카오톡|제보 및|화제성이', 200),
     ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ((":",),), ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
+    # a contributor's closing note ("덧붙이는 글 | …"), to the end of the text
+    ("signature", r"덧붙이는 글\s?\|[^\n]{0,300}$", (("덧붙이는 글",),), None, 0),
     # broadcast markers, sign-offs and credits
     ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】", (("앵커", "기자", "리포트", "인터뷰"), (">", "]", "】")), None, 0),
     ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", (("입니다.",), ("뉴스", "지금까지")), '(?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
@@ -96,10 +132,13 @@ _LINE_BYLINE = re.compile(
     rf"^(?:[가-힣/=·]{{1,10}}\s+){{0,3}}[가-힣/=·]{{2,12}}\s?{TITLE}(?:\s?[·,]\s?{NAME}\s?{TITLE})*\s*(?:{EMAIL})?$")
 _EMAIL_RUN = re.compile(rf"{EMAIL}(?:[\s,]+{EMAIL})*")
 _DATELINE_PARTS = re.compile(
-    rf"[(\[（]\s*([가-힣]{{1,12}})(?:\[[^\]\n]{{1,10}}\])?\s*=\s*([^\[\]()=\n]{{1,15}}?)\s*[)\]）]\s*(?:({_NAMES})\s*{TITLE})?")
+    rf"[(\[（【]\s*([가-힣ㆍ·]{{1,12}})(?:\[[^\]\n]{{1,10}}\])?\s*=\s*([^\[\]()=\n【】]{{1,15}}?)\s*[)\]）】]\s*(?:({_NAMES})\s*{TITLE})?")
 _CITY_NAME = re.compile(rf"^\s*([가-힣]{{1,6}})\s?=\s?({NAME})\s?{TITLE}")
 _REPORTER = re.compile(rf"({NAME})\s?(?:{DESK}\s)?{TITLE}")
 _SIGNOFF = re.compile(rf"([가-힣A-Za-z]{{2,12}}?)(?:\s?뉴스)?\s({NAME})입니다\.")
+_NEWS1_NAME = re.compile(rf"News1\s({NAME})\s?(?:{TITLE}|디자이너)")
+_CREDIT_NAME = re.compile(rf"[ⓒ©Ⓒ]\s?((?:{_CREDIT_OWNERS})|[^\s.]{{2,12}}?)(?=\s|$|[^가-힣A-Za-z0-9]|\1)")
+_NAME_EMAIL = re.compile(rf"(?!다)({NAME})\s?\(\s?{EMAIL}")
 _SENTENCE_END = re.compile(r"(?:다|요)[.!?]\s*$|[.!?]\s*$")
 
 
@@ -126,6 +165,8 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     spans.extend(_line_bylines(text))
     spans = _merge(spans)
     spans.extend(_tail_emails(text, spans))
+    spans = _merge(spans)
+    spans.extend(_tail_block(text, spans))
     spans = _merge(spans)
     for b in spans:
         b.facts = _facts(text[b.start:b.end], b.kind)
@@ -167,6 +208,72 @@ def _line_bylines(text: str) -> list[Boilerplate]:
         if _LINE_BYLINE.match(stripped) and not _SENTENCE_END.search(stripped):
             lead = len(raw) - len(raw.lstrip())
             out.append(Boilerplate(start + lead, start + lead + len(stripped), "byline"))
+    return out
+
+
+# where the body's last sentence ends: a period after Hangul, or 다/요 with ! ?, closing quotes
+_BODY_END = re.compile(r"(?<=[가-힣])\.[\"”’')」』]*|(?<=[다요])[!?][\"”’')」』]*|(?<=다)[\"”’][ \t]*(?=\n|$)")
+_MARK_NEAR = re.compile(r"ⓒ|©|Ⓒ|Copyright|저작권자", re.IGNORECASE)
+# what marks a short tail segment as residue rather than a last body sentence: an arrow, a
+# copyright mark, a byline e-mail (not one the sentence goes on about: "…@…으로 보내면"),
+# a link or subscribe prompt
+_TAIL_CUE = re.compile(rf"[▶☞►]|ⓒ|©|Ⓒ|Copyright|{EMAIL}(?![A-Za-z0-9.가-힣-])|바로\s?가기|보러\s?가기|구독\s?(?:하기|해\s?주세요|신청)|기사\s?제보"
+                       r"|https?://|무단\s?(?:전재|복제|배포)[^.\n]{0,30}금지(?![가-힣])|All rights|받아\s?보세요", re.IGNORECASE)
+_TAIL_MAX = 600
+_ARROW = re.compile(r"[▶☞►]")
+_LETTER = re.compile(r"[가-힣A-Za-z]")
+_TAIL_PIECE = 120
+
+
+def _tail_block(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
+    """The residue after the body's last sentence: the text tail cut at sentence ends
+    (periods inside found spans or right after a copyright mark do not count), and the run
+    of last pieces each short and holding a cue or mostly covered by found spans."""
+    lo = max(0, len(text) - _TAIL_MAX)
+    if not _TAIL_CUE.search(text, lo):
+        return []
+    near = [(b.start, b.end) for b in taken if b.end > lo]
+    leads = {b.start for b in taken if b.end > lo and b.kind in ("byline", "promo")}
+    blocked = near + [(m.start(), m.end() + 80) for m in _MARK_NEAR.finditer(text, lo)]
+    cuts = [m.end() for m in _BODY_END.finditer(text, lo)
+            if not any(s <= m.start() < e for s, e in blocked)]
+    if not cuts:
+        return []
+    arrows = [m.start() for m in _ARROW.finditer(text, cuts[0])]
+    # each arrow item is a piece, whatever periods it holds ("▶ [한빛TV] 먹방까지...정부 제동")
+    cuts = [c for c in cuts if not any(0 < c - a <= 100 for a in arrows)] + arrows
+    stop = len(text.rstrip())
+    bounds = sorted({c for c in cuts if c < stop})
+    if not bounds:
+        return []
+    start = None
+    ends = bounds[1:] + [stop]
+    after_arrow = False
+    for a, b in reversed(list(zip(bounds, ends, strict=True))):
+        piece = text[a:b]
+        body = len(piece.strip())
+        if not body or not _LETTER.search(piece) or (after_arrow and body <= 8):
+            start = a  # punctuation, or a stub before an arrow item ("/", "/울산=", "[티켓받기")
+            after_arrow = False
+            continue
+        lead = a + len(piece) - len(piece.lstrip())
+        arrow = text[lead:lead + 1] in "▶☞►" or lead in leads  # an arrow item, or a byline's tail
+        inside = [(max(a, s) - a, min(b, e) - a) for s, e in near if s < b and e > a]
+        covered = sum(e - s for s, e in inside)
+        for s, e in inside:  # a cue counts only outside what rules found
+            piece = piece[:s] + " " * (e - s) + piece[e:]
+        if body > _TAIL_PIECE or not (arrow or _TAIL_CUE.search(piece) or covered >= 0.6 * body):
+            break
+        start = a
+        after_arrow = arrow
+    if start is None:
+        return []
+    out, pos = [], start
+    for s, e in sorted(near) + [(stop, stop)]:  # only what no rule took, so kinds and facts stay
+        if s > pos and text[pos:s].strip():
+            lead = len(text[pos:s]) - len(text[pos:s].lstrip())
+            out.append(Boilerplate(pos + lead, pos + len(text[pos:s].rstrip()), "promo"))
+        pos = max(pos, e)
     return out
 
 
@@ -217,11 +324,18 @@ def _facts(span: str, kind: str) -> dict[str, object]:
     elif kind == "byline":
         names = [m.group(1) for m in _REPORTER.finditer(span)]
         names = [n for n in names if not n.endswith(("사진", "디지털"))]
+        if not names:
+            names = [m.group(1) for m in _NAME_EMAIL.finditer(span)]
         m2 = _CITY_NAME.match(span) or re.match(rf"^\s*[가-힣]{{1,6}}/({NAME})\s?{TITLE}", span)
         if m2:
             names = [m2.group(m2.lastindex or 1)]
         if names:
             facts["reporters"] = names[:1] if span.lstrip().startswith("글") else names
+    elif kind in ("photo_credit", "caption"):
+        m = (_NEWS1_NAME.search(span) or _CREDIT_NAME.search(span)) if (
+            "ⓒ" in span or "©" in span or "Ⓒ" in span) else None
+        if m:
+            facts["photo_credits"] = [m.group(1)]
     elif kind == "signoff":
         m = _SIGNOFF.search(span.removeprefix("지금까지").split("에서 ")[-1])
         if m:
