@@ -49,7 +49,7 @@ _RULES: list[tuple] = [
     # 대전=정하람 기자 (own line)
     ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$", (("=",),), None, 0),
     # captions and photo credits
-    ("caption", r"(?:(?<=\s)|(?<=다\.)|^)사진\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", (("사진",), ("=",)), None, 0),
+    ("caption", r"사진(?:(?<=\s사진)|(?<=다\.사진)|(?<=^사진))\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", (("사진",), ("=",)), None, 0),
     ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]", (("사진",), ("=",)), None, 0),
     ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", (("사진",), ("=",), ("/",)), None, 0),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
@@ -59,30 +59,29 @@ _RULES: list[tuple] = [
     # ▲ photo captions; several ▲ in one sentence are an enumeration in the body instead
     ("caption", rf"(?m)^[ \t]*▲[^\n▲]{{1,150}}{_CAPTION_END}[ \t]*$", (("▲",),), None, 0),
     ("caption", rf"(?:(?<=다\.)|(?<=[.!?]\s)|(?<=\n)|^)\s?▲[^\n▲]{{1,150}}?{_CAPTION_END}"
-                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("▲",),), None, 0),
+                rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("▲",),), "▲", 320),
     ("caption", rf"(?:(?<=다\.)|(?<=\n)|^)[ \t]*[^.!?\n]{{4,80}}(?:있다|모습)\.\s?\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}|{EMAIL})", (("있다.", "모습."), ("/", "@")), '\\.\\d{1,2}\\.\\d{1,2}', 124),
     ("caption", rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:/\s?[가-힣A-Za-z0-9]{{2,12}}(?=\s)|{EMAIL})", (("/", "@"),), '\\.\\d{1,2}\\.\\d{1,2}\\.?\\s*(?:/|[A-Za-z0-9][A-Za-z0-9._%+-]*@)', 44),
-    ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", (("확대", "보기"),), None, 0),
+    ("caption", r"이미지\s?(?:확대|크게\s?보기)|(?m:^[ \t]*확대\s?보기[ \t]*$)", (("확대", "보기"),), "이미지\\s?(?:확대|크게)|확대\\s?보기", 0),
     # bylines with an e-mail (unambiguous anywhere)
     # [이데일리 최훈길 기자]  [김아라 기자 / 박해솔 기자]  [한빛경제=이나래 기자]  [한빛 | 오도윤 기자]
     ("byline", rf"\[\s*(?:[가-힣A-Za-z0-9]{{2,12}}(?:\s*[=|ㅣ]\s*|\s+)){{0,2}}{_BYLINE_NAMES}\s*/?\s*(?:{EMAIL}\s*|[A-Za-z0-9._-]+@\s*)?\]"
                rf"|<\s?{_BYLINE_NAMES}\s?>", (("기자", "특파원", "위원", "통신원"), ("]", ">")), None, 0),
     # a byline whose e-mail the crawler cut ("김하늘 기자 sky@"), robot bylines ("시세봇 기자 -한빛TV"),
     # "한빛일보 모클팀 - 김하늘 기자" closing the text
-    ("byline", rf"{NAME}\s?(?:{DESK}\s)?{TITLE}\s[A-Za-z0-9._-]+@(?![A-Za-z0-9])|[가-힣A-Za-z]{{1,10}}봇\s?기자(?:\s?-\s?[가-힣A-Za-z]{{2,12}}(?:TV)?)?(?![가-힣])"
-               rf"|(?:[가-힣A-Za-z]{{2,12}}\s)?{DESK}\s?-\s?{NAME}\s?{TITLE}\s*$"
-               rf"|(?<=[.!?\]\"”’)>])\s?{NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s?/\s?[A-Za-z0-9._-]*@?)?\s*\Z", (("기자", "특파원", "위원"),), None, 0),
+    ("byline", rf"{NAME}\s?(?:{DESK}\s)?{TITLE}\s[A-Za-z0-9._-]+@(?![A-Za-z0-9])", (("@",), ("기자", "특파원", "위원")), "@(?![A-Za-z0-9])", 40),
+    ("byline", r"[가-힣A-Za-z]{1,10}봇\s?기자(?:\s?-\s?[가-힣A-Za-z]{2,12}(?:TV)?)?(?![가-힣])", (("봇 기자", "봇기자"),), "봇\\s?기자", 20),
     # "홍길동 (gildong@example.com)": a name and its e-mail in parentheses
-    ("byline", rf"(?!다){NAME}\s?\(\s?{EMAIL}\s?\)", (("@",), ("(",)), "@", 40),
+    ("byline", rf"(?!다){NAME}\s?\(\s?{EMAIL}\s?\)", (("@",),), "@", 40),
     ("credits", r"\[(?:영상취재|영상편집|촬영기자)\s?:[^\]\n]{1,80}\]", (("영상",), ("]",)), None, 0),
     # glued photo credits: "…/뉴스1 © News1 한도윤 기자", "사진설명.ⓒ한빛일보", "ⓒ게티이미지뱅크…",
     # and an owner named twice ("…모습ⓒ누리조선누리조선이 …": the credit, then the sentence)
     ("photo_credit", rf"(?:/\s?뉴스1\s?)?[©ⓒ]\s?News1(?:\s{NAME}\s?(?:{TITLE}|디자이너))?|(?:사진설명\.?\s?)?[ⓒ©Ⓒ]\s?(?:{_CREDIT_OWNERS})"
-                     rf"|사진설명\.?\s?[ⓒ©Ⓒ]\s?[가-힣A-Za-z]{{2,12}}|[ⓒ©]\s?([가-힣A-Za-z]{{2,12}}?)(?=\1)", (("ⓒ", "©", "Ⓒ"),), None, 0),
+                     rf"|사진설명\.?\s?[ⓒ©Ⓒ]\s?[가-힣A-Za-z]{{2,12}}|[ⓒ©]\s?([가-힣A-Za-z]{{2,12}}?)(?=\1)", (("ⓒ", "©", "Ⓒ"),), "[ⓒ©Ⓒ]", 40),
     ("caption", r"(?:\*|※)\s?재판매\s?및\s?DB\s?금지", (("재판매",),), None, 0),
     # "(한빛전자 제공)", "(사진제공 = 한빛)", "[사진출처 = 한빛통신]", "사진=한빛통신", "사진=한빛전자 제공"
     ("photo_credit", r"\([^()\n]{1,20}\s제공\)|[(\[]\s*사진\s?(?:제공|출처)\s?[=:]\s?[^)\]\n]{1,20}[)\]]"
-                     rf"|사진\s?=\s?(?:{_CREDIT_OWNERS})(?:\s?제공)?|사진\s?=\s?[가-힣A-Za-z0-9]{{1,12}}\s?제공", (("제공", "사진"),), None, 0),
+                     rf"|사진\s?=\s?(?:{_CREDIT_OWNERS})(?:\s?제공)?|사진\s?=\s?[가-힣A-Za-z0-9]{{1,12}}\s?제공", (("제공", "사진"),), "제공\\)|사진\\s?(?:제공|출처|=)", 30),
     # a ▲ caption that ends in a photographer credit: "▲ 누리시 청사 전경 ⓒ 한도윤"
     ("caption", r"▲\s[^▲\n]{1,150}?\s[ⓒ©]\s?[가-힣]{2,5}(?=\s)", (("▲",), ("ⓒ", "©")), None, 0),
     ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", (("@",),), '@', 80),
@@ -108,15 +107,22 @@ _RULES: list[tuple] = [
     ("promo", r"\[[^\[\]\n]{1,20}\]\s?(?:채널\s?)?구독(?:하기|해\s?주세요)?!?|\[[^\[\]\n]{0,20}(?:바로\s?가기|구독\s?하기|구독\s?신청|생방송\s?보기)[^\[\]\n]{0,60}\]"
               r"|네이버(?:\s?메인|\s?홈|\s?채널)?에서\s[^\n.]{1,24}?(?:를|을)?\s?(?:받아\s?보세요|구독하기|구독해\s?주세요\.?|볼 수 있어요\.?)|뉴스레터\s?구독하기(?:\s?\(https?://[^)\s]+\))?",
      (("구독", "바로", "받아", "생방송"),), None, 0),
-    ("auto_notice", r"(?:※\s?)?\[?(?:이|본)\s?기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원|[가-힣A-Za-z]{1,10}봇\s?기자)[^\n\]]{0,60}?(?:니다|다)\.?\]?"
-                    r"|'[^'\n]{1,20}'(?:는|은) [^\n.]{1,60}로봇\s?기자가 실시간으로 (?:생산|작성)하는 기사입니다\.|(?:[가-힣A-Za-z]{1,10}봇\s?기자\s?)?지속적인 업그레이드를 통해[^\n.]{0,60}?겠습니다\.",
-     (("기사는", "로봇", "봇 기자", "봇기자", "업그레이드를"),), None, 0),
+    ("auto_notice", r"(?:※\s?)?\[?(?:이|본)\s?기사는[^\n\]]{0,100}?(?:자동\s?(?:작성|생성)|실시간으로 작성|로봇|알고리즘|취재 지원|[가-힣A-Za-z]{1,10}봇\s?기자)[^\n\]]{0,60}?(?:니다|다)\.?\]?",
+     (("기사는",),), "기사는", 180),
+    ("auto_notice", r"'[^'\n]{1,20}'(?:는|은) [^\n.]{1,60}로봇\s?기자가 실시간으로 (?:생산|작성)하는 기사입니다\.", (("로봇",),),
+     "로봇\\s?기자가 실시간으로", 100),
+    ("auto_notice", r"(?:[가-힣A-Za-z]{1,10}봇\s?기자\s?)?지속적인 업그레이드를 통해[^\n.]{0,60}?겠습니다\.", (("업그레이드를",),),
+     "지속적인 업그레이드를", 80),
     ("footer", r"※\s?우울감[^\n]{0,200}?(?:있습니다|바랍니다)\.|콘텐츠 사용과 관련해[^\n]{0,120}?문의하기 바랍니다\.", (("※", "콘텐츠 사용과 관련해"),), None, 0),
+    # ■ 제보하기 ▷ 카카오톡 : '…' 검색 ▷ 이메일 : …   (a broadcaster's tip-line block)
+    ("tip_off", r"■\s?(?:제보하기|기사\s?제보|제보)\s?(?:[▷▶]\s?[^\n▷▶■]{1,60}){1,5}", (("■",),), None, 0),
     ("tip_off", r"제보는\s?카카오톡\s?[A-Za-z0-9_가-힣]+|[가-힣A-Za-z]{0,12}\s?기사문의 및 제보\s?:\s?[^\n]{0,30}?(?=\s*$|\n|\s[가-힣]{2,}\s)|"
-                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|(?:공감언론\s)?[가-힣A-Za-z]{2,12}가 독자 여러분의 소중한 제보를 기다립니다\.(?:[^\n]{0,140}?반영하겠습니다\.)?|"
-                r"기사\s?제보 및 보도자료\s?:?\s?" + EMAIL + r"|뉴스 가치나 화제성이 있다고 판단되는[^\n]{0,140}?반영하겠습니다\.|"
-                r"\[[가-힣A-Za-z]{2,10}\] 독자 여러분의 소중한 제보를 받습니다\.(?:[^\n]{0,120}?보실 수 있습니다\.)?|"
-                r"\[카카오톡\][^\n]{0,120}", (("기사문의", "제보는", "제보를", "카카오톡", "제보 및", "화제성이"),), '기사문의|제보는|제보를|카카오톡|제보 및|화제성이', 200),
+                r"[가-힣A-Za-z]{2,12}\s?뉴스는 24시간 여러분의 제보를 기다립니다\.|\[카카오톡\][^\n]{0,120}", (("기사문의", "제보는", "제보를", "카카오톡"),), '기사문의|제보는|제보를|카카오톡', 40),
+    ("tip_off", r"(?:공감언론\s)?[가-힣A-Za-z]{2,12}가 독자 여러분의 소중한 제보를 기다립니다\.(?:[^\n]{0,140}?반영하겠습니다\.)?",
+     (("소중한 제보를 기다립니다",),), "독자 여러분의 소중한 제보를", 200),
+    ("tip_off", r"기사\s?제보 및 보도자료\s?:?\s?" + EMAIL + r"|뉴스 가치나 화제성이 있다고 판단되는[^\n]{0,140}?반영하겠습니다\.|"
+                r"\[[가-힣A-Za-z]{2,10}\] 독자 여러분의 소중한 제보를 받습니다\.(?:[^\n]{0,120}?보실 수 있습니다\.)?",
+     (("보도자료", "화제성이", "제보를 받습니다"),), None, 0),
     ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ((":",),), ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
     # a contributor's closing note ("덧붙이는 글 | …"), to the end of the text
     ("signature", r"덧붙이는 글\s?\|[^\n]{0,300}$", (("덧붙이는 글",),), None, 0),
@@ -137,6 +143,7 @@ _LITERALS = ahocorasick_rs.AhoCorasick(sorted({lit for r in _RULES for group in 
 # bylines without an e-mail are boilerplate only as a whole line at the head or tail
 _LINE_BYLINE = re.compile(
     rf"^(?:[가-힣/=·]{{1,10}}\s+){{0,3}}[가-힣/=·]{{2,12}}\s?{TITLE}(?:\s?[·,]\s?{NAME}\s?{TITLE})*\s*(?:{EMAIL})?$")
+_LINE_BYLINE_MAX = 200
 _EMAIL_RUN = re.compile(rf"{EMAIL}(?:[\s,]+{EMAIL})*")
 _DATELINE_PARTS = re.compile(
     rf"[(\[（【]\s*([가-힣ㆍ·]{{1,12}})(?:\[[^\]\n]{{1,10}}\])?\s*=\s*([^\[\]()=\n【】]{{1,15}}?)\s*[)\]）】]\s*(?:({_NAMES})\s*{TITLE})?")
@@ -170,11 +177,13 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
             if m.end() > m.start() and text[m.start():m.end()].strip():
                 spans.append(Boilerplate(m.start(), m.end(), kind))
     spans.extend(_line_bylines(text))
+    spans.extend(_end_byline(text))
     spans = _merge(spans)
     spans.extend(_tail_emails(text, spans))
     spans = _merge(spans)
-    spans.extend(_tail_block(text, spans))
-    spans = _merge(spans)
+    tail = _tail_block(text, spans)
+    if tail:
+        spans = _merge(spans + tail)
     for b in spans:
         b.facts = _facts(text[b.start:b.end], b.kind)
     return spans
@@ -208,10 +217,12 @@ def _line_bylines(text: str) -> list[Boilerplate]:
         lines.append((pos, pos + len(raw), raw))
         pos += len(raw) + 1
     nonempty = [ln for ln in lines if ln[2].strip()]
-    candidates = nonempty[:2] + nonempty[-3:]
+    candidates = nonempty[:2] + [ln for ln in nonempty[-3:] if ln not in nonempty[:2]]
     out = []
     for start, _end, raw in candidates:
         stripped = raw.strip()
+        if len(stripped) > _LINE_BYLINE_MAX:
+            continue  # a run of names and titles this long is not a byline (and would cost a scan)
         if _LINE_BYLINE.match(stripped) and not _SENTENCE_END.search(stripped):
             lead = len(raw) - len(raw.lstrip())
             out.append(Boilerplate(start + lead, start + lead + len(stripped), "byline"))
@@ -219,14 +230,25 @@ def _line_bylines(text: str) -> list[Boilerplate]:
 
 
 # where the body's last sentence ends: a period after Hangul, or 다/요 with ! ?, closing quotes
-_BODY_END = re.compile(r"(?<=[가-힣])\.[\"”’')」』]*|(?<=[다요])[!?][\"”’')」』]*|(?<=다)[\"”’][ \t]*(?=\n|$)")
-_MARK_NEAR = re.compile(r"ⓒ|©|Ⓒ|Copyright|저작권자", re.IGNORECASE)
+# (each alternative opens with its punctuation, so `re` scans for it instead of trying
+# every position)
+_BODY_END = re.compile(r"\.(?<=[가-힣]\.)[\"”’')」』]*|[!?](?<=[다요][!?])[\"”’')」』]*|[\"”’](?<=다[\"”’])[ \t]*(?=\n|$)")
+_MARK_NEAR = re.compile(r"[ⓒ©Ⓒ]|[Cc]opyright|COPYRIGHT|저작권자")
 # what marks a short tail segment as residue rather than a last body sentence: an arrow, a
-# copyright mark, a byline e-mail (not one the sentence goes on about: "…@…으로 보내면"),
+# copyright mark, a byline e-mail (not one the sentence goes on about: "…@…으로 보내면",
+# nor a contact after a colon: "담당 한도윤: …@…"),
 # a link or subscribe prompt
-_TAIL_CUE = re.compile(rf"[▶☞►]|ⓒ|©|Ⓒ|Copyright|{EMAIL}(?![A-Za-z0-9.가-힣-])|바로\s?가기|보러\s?가기|구독\s?(?:하기|해\s?주세요|신청)|기사\s?제보"
-                       r"|https?://|무단\s?(?:전재|복제|배포)[^.\n]{0,30}금지(?![가-힣])|All rights|받아\s?보세요", re.IGNORECASE)
-_TAIL_MAX = 600
+_TAIL_EMAIL = re.compile(rf"(?<![:：])(?<![:：]\s)(?<![A-Za-z0-9._%+-]){EMAIL}(?![A-Za-z0-9.가-힣-])")
+_TAIL_CUE = re.compile(r"[▶☞►ⓒ©Ⓒ]|[Cc]opyright|COPYRIGHT|바로\s?가기|보러\s?가기|구독\s?(?:하기|해\s?주세요|신청)|기사\s?제보"
+                       r"|https?://|무단\s?(?:전재|복제|배포)[^.\n]{0,30}금지(?![가-힣])|All [Rr]ights|받아\s?보세요")
+def _has_cue(text: str) -> bool:
+    return bool(_TAIL_CUE.search(text) or ("@" in text and _TAIL_EMAIL.search(text)))
+
+
+_TAIL_LITERALS = ("▶", "☞", "►", "ⓒ", "©", "Ⓒ", "@", "opyright", "COPYRIGHT", "바로", "보러", "구독", "제보",
+                  "http", "무단", "ights", "받아")  # one is in every _TAIL_CUE match
+_TAIL_MAX = 450
+_TAIL_WINDOWS = (200, _TAIL_MAX)
 _ARROW = re.compile(r"[▶☞►]")
 _LETTER = re.compile(r"[가-힣A-Za-z]")
 _TAIL_PIECE = 120
@@ -236,43 +258,17 @@ def _tail_block(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
     """The residue after the body's last sentence: the text tail cut at sentence ends
     (periods inside found spans or right after a copyright mark do not count), and the run
     of last pieces each short and holding a cue or mostly covered by found spans."""
-    lo = max(0, len(text) - _TAIL_MAX)
-    if not _TAIL_CUE.search(text, lo):
-        return []
-    near = [(b.start, b.end) for b in taken if b.end > lo]
-    leads = {b.start for b in taken if b.end > lo and b.kind in ("byline", "promo")}
-    blocked = near + [(m.start(), m.end() + 80) for m in _MARK_NEAR.finditer(text, lo)]
-    cuts = [m.end() for m in _BODY_END.finditer(text, lo)
-            if not any(s <= m.start() < e for s, e in blocked)]
-    if not cuts:
-        return []
-    arrows = [m.start() for m in _ARROW.finditer(text, cuts[0])]
-    # each arrow item is a piece, whatever periods it holds ("▶ [한빛TV] 먹방까지...정부 제동")
-    cuts = [c for c in cuts if not any(0 < c - a <= 100 for a in arrows)] + arrows
     stop = len(text.rstrip())
-    bounds = sorted({c for c in cuts if c < stop})
-    if not bounds:
+    last = text[max(0, stop - _TAIL_PIECE):stop]  # the last piece must be residue itself
+    if not any(map(last.__contains__, _TAIL_LITERALS)) and not any(b.end > stop - _TAIL_PIECE for b in taken):
         return []
+    near = [(b.start, b.end) for b in taken if b.end > len(text) - _TAIL_MAX]
     start = None
-    ends = bounds[1:] + [stop]
-    after_arrow = False
-    for a, b in reversed(list(zip(bounds, ends, strict=True))):
-        piece = text[a:b]
-        body = len(piece.strip())
-        if not body or not _LETTER.search(piece) or (after_arrow and body <= 8):
-            start = a  # punctuation, or a stub before an arrow item ("/", "/울산=", "[티켓받기")
-            after_arrow = False
-            continue
-        lead = a + len(piece) - len(piece.lstrip())
-        arrow = text[lead:lead + 1] in "▶☞►" or lead in leads  # an arrow item, or a byline's tail
-        inside = [(max(a, s) - a, min(b, e) - a) for s, e in near if s < b and e > a]
-        covered = sum(e - s for s, e in inside)
-        for s, e in inside:  # a cue counts only outside what rules found
-            piece = piece[:s] + " " * (e - s) + piece[e:]
-        if body > _TAIL_PIECE or not (arrow or _TAIL_CUE.search(piece) or covered >= 0.6 * body):
+    for span in _TAIL_WINDOWS:  # most tails end at their first body piece: look short first
+        lo = max(0, len(text) - span)
+        start, done = _tail_start(text, lo, stop, near, taken)
+        if done or lo == 0:
             break
-        start = a
-        after_arrow = arrow
     if start is None:
         return []
     out, pos = [], start
@@ -284,12 +280,100 @@ def _tail_block(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
     return out
 
 
+def _tail_start(text: str, lo: int, stop: int, near: list[tuple[int, int]],
+                taken: list[Boilerplate]) -> tuple[int | None, bool]:
+    """Where the tail block starts within text[lo:], and whether a body piece ended it
+    (False: every piece up to the window's first cut was residue; look further back)."""
+    blocked = [(s, e) for s, e in near if e > lo]
+    if _has_mark(text, lo):
+        blocked += [(m.start(), m.end() + 80) for m in _MARK_NEAR.finditer(text, lo)]
+    ends = [m for m in _BODY_END.finditer(text, lo)]
+    cuts = [m.end() for m in ends if not any(s <= m.start() < e for s, e in blocked)] if blocked else [
+        m.end() for m in ends]
+    if not cuts:
+        return None, False
+    arrows = [m.start() for m in _ARROW.finditer(text, cuts[0])]
+    # each arrow item is a piece, whatever periods it holds ("▶ [한빛TV] 먹방까지...정부 제동")
+    if arrows:
+        cuts = [c for c in cuts if not any(0 < c - a <= 100 for a in arrows)] + arrows
+    bounds = sorted({c for c in cuts if c < stop})
+    if not bounds:
+        return None, False
+    leads = {b.start for b in taken if b.end > lo and b.kind in ("byline", "promo")}
+    start = None
+    ends = bounds[1:] + [stop]
+    after_arrow = False
+    for a, b in reversed(list(zip(bounds, ends, strict=True))):
+        piece = text[a:b]
+        body = len(piece.strip())
+        if not body or not _LETTER.search(piece) or (after_arrow and body <= 8):
+            if start is not None:  # punctuation or a stub before residue ("/▶", "/울산=▶", "[티켓받기▶")
+                start = a
+            after_arrow = False
+            continue
+        lead = a + len(piece) - len(piece.lstrip())
+        arrow = text[lead:lead + 1] in "▶☞►" or lead in leads  # an arrow item, or a byline's tail
+        inside = [(max(a, s) - a, min(b, e) - a) for s, e in near if s < b and e > a]
+        covered = sum(e - s for s, e in inside)
+        for s, e in inside:  # a cue counts only outside what rules found
+            piece = piece[:s] + " " * (e - s) + piece[e:]
+        if body > _TAIL_PIECE or not (arrow or covered >= 0.6 * body or _has_cue(piece)):
+            return start, True
+        start = a
+        after_arrow = arrow
+    return start, False
+
+
+def _has_mark(text: str, lo: int) -> bool:
+    window = text[lo:]
+    return any(map(window.__contains__, ("ⓒ", "©", "Ⓒ", "opyright", "COPYRIGHT", "저작권자")))
+
+
+# a byline closing the text without an e-mail: "…했다.김하늘 기자", "한빛일보 모클팀 - 김하늘 기자",
+# "…말했다. 김하늘 기자/sky@"
+_END_BYLINE = re.compile(
+    rf"(?:(?:[가-힣A-Za-z]{{2,12}}\s)?{DESK}\s?-\s?|(?<=[.!?\]\"”’)>])\s?){NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s?/\s?[A-Za-z0-9._-]*@?)?\s*\Z")
+
+
+def _end_byline(text: str) -> list[Boilerplate]:
+    end = text.rstrip()
+    if not end.endswith(("기자", "특파원", "위원", "@")) and "/" not in end[-20:]:
+        return []
+    lo = max(0, len(end) - 60)
+    m = _END_BYLINE.search(text, lo)
+    return [Boilerplate(m.start(), len(end), "byline")] if m else []
+
+
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+
+
+def _email_runs(text: str):
+    """`_EMAIL_RUN.finditer(text)`, found from the '@' signs instead of tried at every
+    position: each match opens at the first letter or digit of the local part before an
+    '@' and after the previous match."""
+    pos = 0
+    at = text.find("@")
+    while at >= 0:
+        i = at
+        while i > pos and text[i - 1] in _LOCAL:
+            i -= 1
+        while i < at and not text[i].isalnum():  # the scanned characters are all ASCII
+            i += 1
+        m = _EMAIL_RUN.match(text, i) if i < at else None
+        if m:
+            yield m
+            pos = m.end()
+            at = text.find("@", pos)
+        else:
+            at = text.find("@", at + 1)
+
+
 def _tail_emails(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
     """A run of e-mail addresses standing alone as a segment: after a sentence end or at a
     line start, and followed by the end of the text/line or by other boilerplate."""
     out = []
     starts = {b.start for b in taken}
-    for m in _EMAIL_RUN.finditer(text):
+    for m in _email_runs(text):
         if any(b.start <= m.start() < b.end for b in taken):
             continue
         before = text[: m.start()].rstrip(" \t")

@@ -9,7 +9,7 @@ they state moves to metadata: `publisher`, `reporters`, `dateline_city`, `notice
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from ..korean.boilerplate import find_boilerplate
@@ -44,6 +44,7 @@ class BoilerplateRemover(Stage):
         tidy = _tidy(doc.text)
         if tidy:
             doc.edit(self.name, self.version, tidy)
+            _keep_kinds(doc)
         return None
 
     def _pass(self, doc: Document) -> bool:
@@ -62,6 +63,19 @@ class BoilerplateRemover(Stage):
         _metadata(doc.metadata, merged, notices, text, self.max_notices_kept)
         doc.edit(self.name, self.version, _disjoint(spans))
         return True
+
+
+def _keep_kinds(doc: Document) -> None:
+    """A removal merged with the whitespace fix after it keeps its kind as the reason (the
+    fix's reason would hide it) and lists every kind it merged."""
+    for i in range(doc.stage_mark, len(doc.edits)):
+        e = doc.edits[i]
+        kinds = [k for k in e.detail.get("merged_with", ()) if k in KINDS]
+        if e.reason == "whitespace" and kinds:
+            detail = {k: v for k, v in e.detail.items() if k != "merged_with"}
+            for k in e.detail.get("kinds", ()):
+                kinds += [k] * (k not in kinds)
+            doc.edits[i] = replace(e, reason=kinds[0], detail={**detail, "kinds": kinds} if len(kinds) > 1 else detail)
 
 
 def _merge(found: list[tuple[int, int, str, dict[str, Any]]]) -> list[tuple[int, int, str, dict[str, Any]]]:
