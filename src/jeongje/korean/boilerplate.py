@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 
 import ahocorasick_rs
 
-EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-NAME = r"(?!선임|수석|인턴|객원|전문|사진|취재)[가-힣]{2,4}"
-TITLE = r"(?:선임기자|수석기자|인턴기자|객원기자|전문기자|사진기자|취재기자|기자|특파원|논설위원|편집위원|통신원)"
-DESK = r"(?:[가-힣A-Za-z]{1,10}(?:부|팀|국|실|센터|본부)|디지털뉴스[가-힣]{0,2})"
-_NAMES = rf"{NAME}(?:\s+{NAME}){{0,3}}"
-_BYLINE_NAMES = rf"{NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s*[/·,]\s*{NAME}\s?(?:{DESK}\s)?{TITLE})*"
-# who photo credits name when glued to the next sentence (picture agencies, pools, wires)
-_CREDIT_OWNERS = (r"게티이미지뱅크|게티이미지코리아|게티이미지|Getty\s?Images(?:\s?Bank)?|사진공동취재단|공동취재단|"
-                  r"연합뉴스|뉴스1|뉴시스|셔터스톡|Shutterstock|클립아트코리아|아이클릭아트|픽사베이|Pixabay|123RF|"
-                  r"AFP|EPA|로이터|데일리안|여성신문")
+from .patterns import BYLINE_NAMES as _BYLINE_NAMES
+from .patterns import CREDIT_OWNERS as _CREDIT_OWNERS
+from .patterns import DESK, EMAIL, NAME, TITLE
+from .patterns import NAMES as _NAMES
+from .patterns import OUTLET as _OUTLET
+from .patterns import OUTLET_END as _OUTLET_END
+from .patterns import WIRES as _WIRES
+from .tails import end_byline, glued_credits, tail_block
+
 # how a photo caption ends: "…하고 있다.", "… 모습.", "… 전경", a ⓒ credit, a date stamp
 _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.]{0,3}\.?|\s?ⓒ\s?[가-힣A-Za-z]{2,10}(?=\s|$)|\]"
                 rf"|\s\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL})")
@@ -44,14 +43,50 @@ _RULES: list[tuple] = [
                 rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*{EMAIL}(?=\s*[(\[][^=\n]{{1,20}}=)", (("@",), ("=",)), None, 0),
     # (서울=한빛뉴스) 김민준 기자 =   [부산=새누리통신] 이서연 기자 =   (제네바[스위스]=…) … 특파원 =
     ("dateline", rf"[(\[（【]\s*(?!사진)[가-힣ㆍ·]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n【】]{{1,15}}[)\]）】]\s*(?:{_NAMES}\s*{TITLE}(?:\s*[/·,]\s*{_NAMES}\s*{TITLE})*\s*)?=\s?", (("=",),), None, 0),
-    # (한빛넷=오나래 기자) with the reporter inside the parentheses
-    ("byline", rf"[(\[]\s*[가-힣A-Za-z]{{2,12}}\s?=\s?{_BYLINE_NAMES}\s*[)\]]", (("=",),), None, 0),
+    # (한빛넷=오나래 기자) with the reporter inside the parentheses; [한빛경제=모바일섹션] a desk
+    ("byline", rf"[(\[]\s*[가-힣A-Za-z]{{2,12}}\s?=\s?(?:{_BYLINE_NAMES}|[가-힣A-Za-z]{{1,10}}(?:팀|부|섹션|센터))\s*[)\]]", (("=",),), None, 0),
+    # a wire's photo item: "(서울=한빛통신) <caption> 2024.3.5", the dateline alone when no date closes it
+    ("caption", rf"[(【]\s*[가-힣ㆍ·]{{1,12}}\s*=\s*(?:{_WIRES})\s*[)】][^\n【]{{1,250}}?(?:있다|모습|전경|기념촬영|제공|밝혔다)[.)]?\s?"
+                r"\d{4}\.\s?\d{1,2}\.\s?\d{1,2}\.?", (("=",),), "=\\s*(?:" + _WIRES + ")\\s*[)】]", 300),
+    ("dateline", rf"[(【]\s*[가-힣ㆍ·]{{1,12}}\s*=\s*(?:{_WIRES})\s*[)】]\s?", (("=",),), "=\\s*(?:" + _WIRES + ")\\s*[)】]", 40),
+    # an outlet's tag: "[한빛일보]", "<한빛뉴스24>", "[한빛스포츠 한도윤]" (the reporter without 기자)
+    ("byline", rf"[\[<](?:{_OUTLET})(?:\s{NAME}(?:\s?기자)?)?[\]>]", (("[", "<"),), "(?:" + _OUTLET_END + ")(?:\\s[가-힣]{2,4}(?:\\s?기자)?)?[\\]>]", 24),
+    # the portal's video label opening the text
+    ("chrome", r"\A\s*동영상 뉴스", (("동영상 뉴스",),), None, 0),
+    # "/한빛전자 제공", "/한빛일보 DB", "부산한빛DB", "© News1 DB", "사진=한도윤 기자", "사진=한빛한빛이…"
+    ("photo_credit", rf"/\s?사진\s?제공\s?=\s?(?:{_CREDIT_OWNERS}|([가-힣A-Za-z0-9]{{2,12}}?)(?=\1)|[가-힣A-Za-z0-9]{{1,12}}(?=\s|$))"
+                     rf"|/\s?(?!사진)[가-힣A-Za-z0-9]{{1,12}}?\s?(?:제공|DB)|[가-힣A-Za-z]{{1,10}}(?:일보|신문|뉴스|포토|경제)\s?DB(?=\s|$)|[ⓒ©]\s?News1\s?DB"
+                     rf"|사진\s?=\s?{NAME}\s?{TITLE}|사진\s?=\s?([가-힣A-Za-z0-9]{{2,12}}?)(?=\2)", (("제공", "DB", "사진"),), "제공|DB|사진\\s?=", 30),
+    # stock-photo agencies named without a mark ("…등게티이미지뱅크서울의 …"), "ⓒ각 사", "사진:각 사"
+    ("photo_credit", r"(?:게티이미지뱅크|게티이미지코리아|이미지투데이|클립아트코리아|아이클릭아트|셔터스톡)(?![은는이가을를의에와과도로])"
+                     r"|(?:[ⓒ©]|사진\s?:)\s?각\s?사", (("게티이미지", "이미지투데이", "클립아트", "아이클릭", "셔터스톡", "각 사", "각사"),), None, 0),
+    # the caption and its credit before an outlet's bracket byline at the head: "누리시 청사 전경.한빛전자 제공[한빛일보 한도윤 기자]"
+    ("caption", r"\A[^\n\[\]]{1,150}?[.)]?\s?[가-힣A-Za-z0-9]{1,15}\s?제공\.?(?=\s*\[[^\]\n]{1,30}(?:기자|특파원)\])", (("제공",),), None, 0),
+    # the caption sentence right before a photo credit: "…손을 흔들고 있다. (사진=한빛전자)", "…부부. ⓒ한빛통신"
+    ("caption", r"(?:\A\s?[^.!?\n▲…·\[\]]{8,150}?(?:있다|모습|전경)\.?\s?|(?:(?<=다\.)|(?<=[.!?]\s))\s?[^.!?\n▲]{3,200}?(?:있다|모습|전경|부부|모델|장면|포스터|로고|제품|이미지|비교표|그래프|일러스트|캡처"
+                r"|회장|부회장|사장|대표|위원장|장관|의원)\.?\s?)"
+                r"(?=[ⓒ©]|[(\[/]\s?사진\s?=|\[사진\s|\([^()\n]{1,20}\s제공\)|\[[^\[\]\n]{1,20}\s제공\]|[(\[]\s*(?:출처|제공|이미지|자료)\s?="
+                r"|/\s?[가-힣A-Za-z0-9]{1,12}\s?(?:제공|DB)|[가-힣A-Za-z]{1,10}(?:일보|신문|뉴스|포토|경제)\s?DB|\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\])",
+     (("ⓒ", "©", "사진", "제공", "DB", "포토]", "연합뉴스]"),), "[ⓒ©]|사진\\s?=|\\[사진\\s|제공|DB|\\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\\]|(?:출처|이미지|자료)\\s?=", 220),
+    # "[중앙포토]" closing a caption; "자료=한빛연구소", "디자인=한도윤 기자" under a chart; "(자료 한빛연구원)"
+    ("photo_credit", rf"(?<=[.)\s])\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\]|(?:자료|디자인|그래픽|출처)\s?=\s?(?:{NAME}\s?{TITLE}|[가-힣A-Za-z0-9]{{2,12}}(?=\s))"
+                     r"|\((?:자료|출처)\s[^()\n=]{2,20}\)", (("포토]", "연합뉴스]", "뉴시스]", "뉴스1]", "=", "(자료", "(출처"),), None, 0),
+    # a robot's bracket byline: "[한빛TV 시세알림봇 기자]"; a related-article link inside the text
+    ("byline", r"\[[^\[\]\n]{1,20}봇\s?기자\]", (("봇 기자]", "봇기자]"),), None, 0),
+    ("promo", r"[☞▶]\s?관련\s?기사\s?:\s?(?:\[[^\]\n]{1,10}\])?[^\n\ufeff]{1,60}?(?:다|요)(?=[\ufeff\s'‘\"“]|$)", (("관련",),), None, 0),
+    # a broadcast anchor handing over: "한도윤 기자가 보도합니다.", "먼저 한도윤 기자입니다.[기자]"
+    ("broadcast", rf"(?:먼저\s)?{NAME}\s?기자(?:가|의)\s(?:현장\s)?(?:보도합니다|보도입니다|취재했습니다|전합니다)\.|(?:먼저\s)?{NAME}\s?기자입니다\.(?=\s*[\[<◀【])",
+     (("기자가", "기자의", "기자입니다"),), "기자(?:가|의|입니다)", 40),
+    # a broadcaster's closing line with a Latin channel name: "…입니다. HBSTV 한도윤입니다."
+    ("signoff", rf"(?<=[.!?\"”])\s?[A-Z][A-Za-z0-9]{{1,10}}\s?{NAME}입니다\.\s*\Z", (("입니다.",),), "입니다\\.\\s*\\Z", 40),
+    # [출처=한빛전자]  (자료=누리시)  [이미지=한빛]  [제공=한빛]: a picture's source
+    ("photo_credit", r"[(\[]\s*(?:출처|제공|이미지|자료|그래픽|사진\s?출처)\s?=\s?[^)\]\n=]{1,25}[)\]]", (("=",),), "(?:출처|제공|이미지|자료|그래픽)\\s?=", 40),
     # 대전=정하람 기자 (own line)
     ("dateline", rf"(?m)^[ \t]*[가-힣]{{1,6}}\s?=\s?{NAME}\s?{TITLE}[ \t]*$", (("=",),), None, 0),
     # captions and photo credits
     ("caption", r"사진(?:(?<=\s사진)|(?<=다\.사진)|(?<=^사진))\s?=\s?[^\s.ⓒ©'\"]{1,20}(?:,?\s[^\s.ⓒ©'\"]{1,10}){0,3}(?=\s*(?:ⓒ|©|Copyright|$))", (("사진",), ("=",)), None, 0),
     ("caption", r"[(<\[［]\s*사진\s?=\s?[^)>\]］\n]{1,30}[)>\]］]", (("사진",), ("=",)), None, 0),
-    ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", (("사진",), ("=",), ("/",)), None, 0),
+    ("caption", rf"/\s?사진\s?=\s?(?:\([^)\n]{{1,20}}\)\s?)?(?:{_CREDIT_OWNERS}|([가-힣A-Za-z0-9]{{2,12}}?)(?=\1)|{NAME}\s?{TITLE}|[^\s\n◆■▶●▲]{{1,20}})", (("사진",), ("=",), ("/",)), None, 0),
     ("caption", rf"[^.!?\n\[\]]{{0,60}}(?<=[가-힣])\[[^\[\]\n]{{1,30}}(?:자료\s?사진|제공)[^\[\]\n]{{0,20}}\]"
                 rf"(?:\s*\d{{4}}\.\d{{1,2}}\.\d{{1,2}}\.?\s*(?:{EMAIL})?)?", (("사진", "제공"), ("]",)), '(?:자료\\s?사진|제공)[^\\[\\]\\n]{0,20}\\]', 120),
     ("caption", r"\[[^\[\]\n]{1,30}(?:자료\s?사진|제공|DB\s?금지)[^\[\]\n]{0,30}\](?:\s*" + EMAIL + ")?", (("자료", "제공", "DB"), ("]",)), None, 0),
@@ -84,7 +119,7 @@ _RULES: list[tuple] = [
                      rf"|사진\s?=\s?(?:{_CREDIT_OWNERS})(?:\s?제공)?|사진\s?=\s?[가-힣A-Za-z0-9]{{1,12}}\s?제공", (("제공", "사진"),), "제공\\)|사진\\s?(?:제공|출처|=)", 30),
     # a ▲ caption that ends in a photographer credit: "▲ 누리시 청사 전경 ⓒ 한도윤"
     ("caption", r"▲\s[^▲\n]{1,150}?\s[ⓒ©]\s?[가-힣]{2,5}(?=\s)", (("▲",), ("ⓒ", "©")), None, 0),
-    ("byline", rf"(?:{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", (("@",),), '@', 80),
+    ("byline", rf"(?:(?:[가-힣]{{1,8}}=)?{NAME}\s?(?:{DESK}\s)?{TITLE}\s*[(]?\s*{EMAIL}\s*[)]?(?:\s*,\s*)?)+(?:\s*\([가-힣A-Za-z]{{2,15}}\))?", (("@",),), '@', 80),
     ("byline", rf"{EMAIL}\s+{NAME}\s?{TITLE}", (("@",),), '@', 60),
     ("byline", rf"{EMAIL}\s?\[[^\]\n]{{1,30}}\]", (("@",),), '@', 60),
     ("byline", rf"글\s?=\s?{NAME}\s?{TITLE}(?:\s*/\s*사진\s?=\s?{NAME}\s?{TITLE})?", (("글",), ("=",)), None, 0),
@@ -128,7 +163,7 @@ _RULES: list[tuple] = [
     ("signature", r"덧붙이는 글\s?\|[^\n]{0,300}$", (("덧붙이는 글",),), None, 0),
     # broadcast markers, sign-offs and credits
     ("broadcast", r"<\s?(?:앵커|기자|리포트|인터뷰)\s?>|\[\s?(?:앵커|기자|리포트|앵커멘트)\s?\]|【\s?(?:앵커멘트|앵커|기자|리포트)\s?】", (("앵커", "기자", "리포트", "인터뷰"), (">", "]", "】")), None, 0),
-    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", (("입니다.",), ("뉴스", "지금까지")), '(?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
+    ("signoff", rf"(?:지금까지\s[^\n.]{{0,30}}?에서\s[가-힣A-Za-z]{{2,12}}|[가-힣]{{1,10}}에서\s[^\n.]{{1,12}}?\s?뉴스|[가-힣A-Za-z]{{2,12}}\s?뉴스)\s{NAME}입니다\.(?=\s*(?:$|\n|촬영|취재|영상|\[|<))", (("입니다.",), ("뉴스", "지금까지")), '(?:뉴스|지금까지)[^\\n]{0,60}입니다', 0),
     ("credits", r"(?:(?:취재기자|촬영기자|영상기자|영상편집|영상취재|그래픽|자막뉴스\s?제작|편집|CG)\s?[:ㅣ|]\s?[가-힣]{2,4}\s?/?\s?){2,}", (("기자", "편집", "그래픽", "CG", "제작"), (":", "ㅣ", "|")), None, 0),
 ]
 _COMPILED = [(kind, re.compile(pattern), needs, re.compile(gate) if gate else None, near)
@@ -150,6 +185,7 @@ _DATELINE_PARTS = re.compile(
 _CITY_NAME = re.compile(rf"^\s*([가-힣]{{1,6}})\s?=\s?({NAME})\s?{TITLE}")
 _REPORTER = re.compile(rf"({NAME})\s?(?:{DESK}\s)?{TITLE}")
 _SIGNOFF = re.compile(rf"([가-힣A-Za-z]{{2,12}}?)(?:\s?뉴스)?\s({NAME})입니다\.")
+_SOURCE_NAME = re.compile(r"(?:출처|제공|이미지|자료|그래픽)\s?=\s?([^)\]]+)|\(([^()]+?)\s제공\)|사진\s?=\s?([^\s)\]]+)")
 _NEWS1_NAME = re.compile(rf"News1\s({NAME})\s?(?:{TITLE}|디자이너)")
 _CREDIT_NAME = re.compile(rf"[ⓒ©Ⓒ]\s?((?:{_CREDIT_OWNERS})|[^\s.]{{2,12}}?)(?=\s|$|[^가-힣A-Za-z0-9]|\1)")
 _NAME_EMAIL = re.compile(rf"(?!다)({NAME})\s?\(\s?{EMAIL}")
@@ -177,11 +213,14 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
             if m.end() > m.start() and text[m.start():m.end()].strip():
                 spans.append(Boilerplate(m.start(), m.end(), kind))
     spans.extend(_line_bylines(text))
-    spans.extend(_end_byline(text))
+    if "ⓒ" in text or "©" in text or "Ⓒ" in text:
+        spans = _merge(spans)
+        spans.extend(Boilerplate(*t) for t in glued_credits(text, spans))
+    spans.extend(Boilerplate(*t) for t in end_byline(text))
     spans = _merge(spans)
     spans.extend(_tail_emails(text, spans))
     spans = _merge(spans)
-    tail = _tail_block(text, spans)
+    tail = [Boilerplate(*t) for t in tail_block(text, spans)]
     if tail:
         spans = _merge(spans + tail)
     for b in spans:
@@ -229,121 +268,6 @@ def _line_bylines(text: str) -> list[Boilerplate]:
     return out
 
 
-# where the body's last sentence ends: a period after Hangul, or 다/요 with ! ?, closing quotes
-# (each alternative opens with its punctuation, so `re` scans for it instead of trying
-# every position)
-_BODY_END = re.compile(r"\.(?<=[가-힣]\.)[\"”’')」』]*|[!?](?<=[다요][!?])[\"”’')」』]*|[\"”’](?<=다[\"”’])[ \t]*(?=\n|$)")
-_MARK_NEAR = re.compile(r"[ⓒ©Ⓒ]|[Cc]opyright|COPYRIGHT|저작권자")
-# what marks a short tail segment as residue rather than a last body sentence: an arrow, a
-# copyright mark, a byline e-mail (not one the sentence goes on about: "…@…으로 보내면",
-# nor a contact after a colon: "담당 한도윤: …@…"),
-# a link or subscribe prompt
-_TAIL_EMAIL = re.compile(rf"(?<![:：])(?<![:：]\s)(?<![A-Za-z0-9._%+-]){EMAIL}(?![A-Za-z0-9.가-힣-])")
-_TAIL_CUE = re.compile(r"[▶☞►ⓒ©Ⓒ]|[Cc]opyright|COPYRIGHT|바로\s?가기|보러\s?가기|구독\s?(?:하기|해\s?주세요|신청)|기사\s?제보"
-                       r"|https?://|무단\s?(?:전재|복제|배포)[^.\n]{0,30}금지(?![가-힣])|All [Rr]ights|받아\s?보세요")
-def _has_cue(text: str) -> bool:
-    return bool(_TAIL_CUE.search(text) or ("@" in text and _TAIL_EMAIL.search(text)))
-
-
-_TAIL_LITERALS = ("▶", "☞", "►", "ⓒ", "©", "Ⓒ", "@", "opyright", "COPYRIGHT", "바로", "보러", "구독", "제보",
-                  "http", "무단", "ights", "받아")  # one is in every _TAIL_CUE match
-_TAIL_MAX = 450
-_TAIL_WINDOWS = (200, _TAIL_MAX)
-_ARROW = re.compile(r"[▶☞►]")
-_LETTER = re.compile(r"[가-힣A-Za-z]")
-_TAIL_PIECE = 120
-
-
-def _tail_block(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
-    """The residue after the body's last sentence: the text tail cut at sentence ends
-    (periods inside found spans or right after a copyright mark do not count), and the run
-    of last pieces each short and holding a cue or mostly covered by found spans."""
-    stop = len(text.rstrip())
-    last = text[max(0, stop - _TAIL_PIECE):stop]  # the last piece must be residue itself
-    if not any(map(last.__contains__, _TAIL_LITERALS)) and not any(b.end > stop - _TAIL_PIECE for b in taken):
-        return []
-    near = [(b.start, b.end) for b in taken if b.end > len(text) - _TAIL_MAX]
-    start = None
-    for span in _TAIL_WINDOWS:  # most tails end at their first body piece: look short first
-        lo = max(0, len(text) - span)
-        start, done = _tail_start(text, lo, stop, near, taken)
-        if done or lo == 0:
-            break
-    if start is None:
-        return []
-    out, pos = [], start
-    for s, e in sorted(near) + [(stop, stop)]:  # only what no rule took, so kinds and facts stay
-        if s > pos and text[pos:s].strip():
-            lead = len(text[pos:s]) - len(text[pos:s].lstrip())
-            out.append(Boilerplate(pos + lead, pos + len(text[pos:s].rstrip()), "promo"))
-        pos = max(pos, e)
-    return out
-
-
-def _tail_start(text: str, lo: int, stop: int, near: list[tuple[int, int]],
-                taken: list[Boilerplate]) -> tuple[int | None, bool]:
-    """Where the tail block starts within text[lo:], and whether a body piece ended it
-    (False: every piece up to the window's first cut was residue; look further back)."""
-    blocked = [(s, e) for s, e in near if e > lo]
-    if _has_mark(text, lo):
-        blocked += [(m.start(), m.end() + 80) for m in _MARK_NEAR.finditer(text, lo)]
-    ends = [m for m in _BODY_END.finditer(text, lo)]
-    cuts = [m.end() for m in ends if not any(s <= m.start() < e for s, e in blocked)] if blocked else [
-        m.end() for m in ends]
-    if not cuts:
-        return None, False
-    arrows = [m.start() for m in _ARROW.finditer(text, cuts[0])]
-    # each arrow item is a piece, whatever periods it holds ("▶ [한빛TV] 먹방까지...정부 제동")
-    if arrows:
-        cuts = [c for c in cuts if not any(0 < c - a <= 100 for a in arrows)] + arrows
-    bounds = sorted({c for c in cuts if c < stop})
-    if not bounds:
-        return None, False
-    leads = {b.start for b in taken if b.end > lo and b.kind in ("byline", "promo")}
-    start = None
-    ends = bounds[1:] + [stop]
-    after_arrow = False
-    for a, b in reversed(list(zip(bounds, ends, strict=True))):
-        piece = text[a:b]
-        body = len(piece.strip())
-        if not body or not _LETTER.search(piece) or (after_arrow and body <= 8):
-            if start is not None:  # punctuation or a stub before residue ("/▶", "/울산=▶", "[티켓받기▶")
-                start = a
-            after_arrow = False
-            continue
-        lead = a + len(piece) - len(piece.lstrip())
-        arrow = text[lead:lead + 1] in "▶☞►" or lead in leads  # an arrow item, or a byline's tail
-        inside = [(max(a, s) - a, min(b, e) - a) for s, e in near if s < b and e > a]
-        covered = sum(e - s for s, e in inside)
-        for s, e in inside:  # a cue counts only outside what rules found
-            piece = piece[:s] + " " * (e - s) + piece[e:]
-        if body > _TAIL_PIECE or not (arrow or covered >= 0.6 * body or _has_cue(piece)):
-            return start, True
-        start = a
-        after_arrow = arrow
-    return start, False
-
-
-def _has_mark(text: str, lo: int) -> bool:
-    window = text[lo:]
-    return any(map(window.__contains__, ("ⓒ", "©", "Ⓒ", "opyright", "COPYRIGHT", "저작권자")))
-
-
-# a byline closing the text without an e-mail: "…했다.김하늘 기자", "한빛일보 모클팀 - 김하늘 기자",
-# "…말했다. 김하늘 기자/sky@"
-_END_BYLINE = re.compile(
-    rf"(?:(?:[가-힣A-Za-z]{{2,12}}\s)?{DESK}\s?-\s?|(?<=[.!?\]\"”’)>])\s?){NAME}\s?(?:{DESK}\s)?{TITLE}(?:\s?/\s?[A-Za-z0-9._-]*@?)?\s*\Z")
-
-
-def _end_byline(text: str) -> list[Boilerplate]:
-    end = text.rstrip()
-    if not end.endswith(("기자", "특파원", "위원", "@")) and "/" not in end[-20:]:
-        return []
-    lo = max(0, len(end) - 60)
-    m = _END_BYLINE.search(text, lo)
-    return [Boilerplate(m.start(), len(end), "byline")] if m else []
-
-
 _LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 
 
@@ -382,7 +306,7 @@ def _tail_emails(text: str, taken: list[Boilerplate]) -> list[Boilerplate]:
         j = m.end()
         while j < len(text) and text[j] in " \t":
             j += 1
-        if j >= len(text) or text[j] == "\n" or j in starts or text[j] in "▶☞<[ⓒ©(":
+        if j >= len(text) or text[j] == "\n" or j in starts or text[j] in "▶☞<[ⓒ©(" or text[j:j + 2] == "- ":
             out.append(Boilerplate(m.start(), m.end(), "byline"))
     return out
 
@@ -424,9 +348,9 @@ def _facts(span: str, kind: str) -> dict[str, object]:
             facts["reporters"] = names[:1] if span.lstrip().startswith("글") else names
     elif kind in ("photo_credit", "caption"):
         m = (_NEWS1_NAME.search(span) or _CREDIT_NAME.search(span)) if (
-            "ⓒ" in span or "©" in span or "Ⓒ" in span) else None
+            "ⓒ" in span or "©" in span or "Ⓒ" in span) else _SOURCE_NAME.search(span) if kind == "photo_credit" else None
         if m:
-            facts["photo_credits"] = [m.group(1)]
+            facts["photo_credits"] = [(m.group(1) or m.group(2) or m.group(3)).strip()] if m.lastindex else []
     elif kind == "signoff":
         m = _SIGNOFF.search(span.removeprefix("지금까지").split("에서 ")[-1])
         if m:
