@@ -33,7 +33,8 @@ _CAPTION_END = (r"(?:(?:있다|모습|전경|기념촬영|사진|제공)[^\s▲.
 # check never changes a result). All rules' literals are found in one Aho-Corasick pass
 # over the text. `gate`: a regex searched in the whole text; with `near` > 0 the rule runs
 # only within that many characters around each gate match (for patterns that open with a
-# broad character class and would otherwise be tried at every position of a long text).
+# broad character class and would otherwise be tried at every position of a long text);
+# `near` < 0 runs the rule on the first -near characters only (rules anchored at the head).
 # Gate regexes open with a literal, so `re` finds their candidates by a fast substring
 # search (context before it goes in a lookbehind). Order matters only for overlaps: longer
 # spans win.
@@ -52,25 +53,27 @@ _RULES: list[tuple] = [
     # an outlet's tag: "[한빛일보]", "<한빛뉴스24>", "[한빛스포츠 한도윤]" (the reporter without 기자)
     ("byline", rf"[\[<](?:{_OUTLET})(?:\s{NAME}(?:\s?기자)?)?[\]>]", (("[", "<"),), "(?:" + _OUTLET_END + ")(?:\\s[가-힣]{2,4}(?:\\s?기자)?)?[\\]>]", 24),
     # the portal's video label opening the text
-    ("chrome", r"\A\s*동영상 뉴스", (("동영상 뉴스",),), None, 0),
+    ("chrome", r"\A\s*동영상 뉴스", (("동영상 뉴스",),), None, -100),
     # "/한빛전자 제공", "/한빛일보 DB", "부산한빛DB", "© News1 DB", "사진=한도윤 기자", "사진=한빛한빛이…"
     ("photo_credit", rf"/\s?사진\s?제공\s?=\s?(?:{_CREDIT_OWNERS}|([가-힣A-Za-z0-9]{{2,12}}?)(?=\1)|[가-힣A-Za-z0-9]{{1,12}}(?=\s|$))"
-                     rf"|/\s?(?!사진)[가-힣A-Za-z0-9]{{1,12}}?\s?(?:제공|DB)|[가-힣A-Za-z]{{1,10}}(?:일보|신문|뉴스|포토|경제)\s?DB(?=\s|$)|[ⓒ©]\s?News1\s?DB"
+                     rf"|/\s?(?!사진)[가-힣A-Za-z0-9]{{1,12}}?\s?(?:제공|DB)|[ⓒ©]\s?News1\s?DB"
                      rf"|사진\s?=\s?{NAME}\s?{TITLE}|사진\s?=\s?([가-힣A-Za-z0-9]{{2,12}}?)(?=\2)", (("제공", "DB", "사진"),), "제공|DB|사진\\s?=", 30),
     # stock-photo agencies named without a mark ("…등게티이미지뱅크서울의 …"), "ⓒ각 사", "사진:각 사"
     ("photo_credit", r"(?:게티이미지뱅크|게티이미지코리아|이미지투데이|클립아트코리아|아이클릭아트|셔터스톡)(?![은는이가을를의에와과도로])"
                      r"|(?:[ⓒ©]|사진\s?:)\s?각\s?사", (("게티이미지", "이미지투데이", "클립아트", "아이클릭", "셔터스톡", "각 사", "각사"),), None, 0),
+    ("photo_credit", r"[가-힣A-Za-z]{1,10}(?:일보|신문|뉴스|포토|경제)\s?DB(?=\s|$)", (("DB",),), "DB(?=\\s|$)", 16),
     # the caption and its credit before an outlet's bracket byline at the head: "누리시 청사 전경.한빛전자 제공[한빛일보 한도윤 기자]"
-    ("caption", r"\A[^\n\[\]]{1,150}?[.)]?\s?[가-힣A-Za-z0-9]{1,15}\s?제공\.?(?=\s*\[[^\]\n]{1,30}(?:기자|특파원)\])", (("제공",),), None, 0),
+    ("caption", r"\A[^\n\[\]]{1,150}?[.)]?\s?[가-힣A-Za-z0-9]{1,15}\s?제공\.?(?=\s*\[[^\]\n]{1,30}(?:기자|특파원)\])", (("제공",),), None, -400),
     # the caption sentence right before a photo credit: "…손을 흔들고 있다. (사진=한빛전자)", "…부부. ⓒ한빛통신"
-    ("caption", r"(?:\A\s?[^.!?\n▲…·\[\]]{8,150}?(?:있다|모습|전경)\.?\s?|(?:(?<=다\.)|(?<=[.!?]\s))\s?[^.!?\n▲]{3,200}?(?:있다|모습|전경|부부|모델|장면|포스터|로고|제품|이미지|비교표|그래프|일러스트|캡처"
+    ("caption", r"(?:\A\s?[^.!?\n▲…·\[\]]{8,150}?(?:있다|모습|전경)\.?\s?|(?:(?<=다\.)|(?<=[.!?]\s))\s?[^.!?\n▲]{3,180}?(?:있다|모습|전경|부부|모델|장면|포스터|로고|제품|이미지|비교표|그래프|일러스트|캡처"
                 r"|회장|부회장|사장|대표|위원장|장관|의원)\.?\s?)"
                 r"(?=[ⓒ©]|[(\[/]\s?사진\s?=|\[사진\s|\([^()\n]{1,20}\s제공\)|\[[^\[\]\n]{1,20}\s제공\]|[(\[]\s*(?:출처|제공|이미지|자료)\s?="
                 r"|/\s?[가-힣A-Za-z0-9]{1,12}\s?(?:제공|DB)|[가-힣A-Za-z]{1,10}(?:일보|신문|뉴스|포토|경제)\s?DB|\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\])",
-     (("ⓒ", "©", "사진", "제공", "DB", "포토]", "연합뉴스]"),), "[ⓒ©]|사진\\s?=|\\[사진\\s|제공|DB|\\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\\]|(?:출처|이미지|자료)\\s?=", 220),
+     (("ⓒ", "©", "사진", "제공", "DB", "포토]", "연합뉴스]"),),
+     "[ⓒ©]|사진\\s?=|\\[사진\\s|제공[)\\]]|/[^\\s/]{1,12}\\s?(?:제공|DB)|DB|(?:포토|연합뉴스|뉴시스|뉴스1)\\]|(?:출처|이미지|자료)\\s?=", 210),
     # "[중앙포토]" closing a caption; "자료=한빛연구소", "디자인=한도윤 기자" under a chart; "(자료 한빛연구원)"
-    ("photo_credit", rf"(?<=[.)\s])\[(?:중앙포토|연합뉴스|뉴시스|뉴스1)\]|(?:자료|디자인|그래픽|출처)\s?=\s?(?:{NAME}\s?{TITLE}|[가-힣A-Za-z0-9]{{2,12}}(?=\s))"
-                     r"|\((?:자료|출처)\s[^()\n=]{2,20}\)", (("포토]", "연합뉴스]", "뉴시스]", "뉴스1]", "=", "(자료", "(출처"),), None, 0),
+    ("photo_credit", rf"\[(?<=[.)\s]\[)(?:중앙포토|연합뉴스|뉴시스|뉴스1)\]|(?:자료|디자인|그래픽|출처)\s?=\s?(?:{NAME}\s?{TITLE}|[가-힣A-Za-z0-9]{{2,12}}(?=\s))"
+                     r"|\((?:자료|출처)\s[^()\n=]{2,20}\)", (("포토]", "연합뉴스]", "뉴시스]", "뉴스1]", "자료", "디자인", "그래픽", "출처"),), None, 0),
     # a robot's bracket byline: "[한빛TV 시세알림봇 기자]"; a related-article link inside the text
     ("byline", r"\[[^\[\]\n]{1,20}봇\s?기자\]", (("봇 기자]", "봇기자]"),), None, 0),
     ("promo", r"[☞▶]\s?관련\s?기사\s?:\s?(?:\[[^\]\n]{1,10}\])?[^\n\ufeff]{1,60}?(?:다|요)(?=[\ufeff\s'‘\"“]|$)", (("관련",),), None, 0),
@@ -230,6 +233,8 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
 
 def _matches(text: str, rx: re.Pattern[str], gate: re.Pattern[str] | None,
              near: int) -> list[re.Match[str]]:
+    if near < 0:  # a rule for the head of the text only (its first -near characters)
+        return list(rx.finditer(text, 0, min(len(text), -near)))
     if gate is None:
         return list(rx.finditer(text))
     if near == 0:

@@ -164,3 +164,4 @@ def glued_credits(text: str, taken: list) -> list[tuple[int, int, str]]:
     return out
 
 
+
