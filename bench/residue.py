@@ -42,6 +42,12 @@ _MENTION_AFTER = re.compile(r"[가-힣]{0,1}(?:[은는이가을를의에와과�
 
 def is_mention(text: str, start: int, end: int, kind: str) -> bool:
     after = text[end:end + 4]
+    if kind == "prohibition" and text[start:end].startswith("재판매"):
+        return not re.match(r"\s?(?:및\s?DB\s?)?금지", text[end:end + 12])  # 재판매하는 것이 … : a sentence
+    if kind == "page_chrome" and text[start:end].startswith("공유하기"):
+        return bool(re.match(r"\s?(?:위해|위한|에|로|를)", after + text[end + 4:end + 6]))
+    if kind == "prompt" and text[start:end].startswith("앱"):
+        return bool(re.match(r"\s?(?:나|없이|도|을|를|이|가)", text[end:end + 3]))
     if kind in ("prohibition",):
         tail = re.match(r"[^.\n]{0,20}?금지([가-힣])?", text[end:end + 30])
         return bool(tail and tail.group(1) and tail.group(1) in "를은는한하해라이가의로")

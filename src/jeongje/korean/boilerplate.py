@@ -45,7 +45,7 @@ _RULES: list[tuple] = [
     # (서울=한빛뉴스) 김민준 기자 =   [부산=새누리통신] 이서연 기자 =   (제네바[스위스]=…) … 특파원 =
     ("dateline", rf"[(\[（【]\s*(?!사진)[가-힣ㆍ·]{{1,12}}(?:\[[^\]\n]{{1,10}}\])?\s*=\s*[^\[\]()=\n【】]{{1,15}}[)\]）】]\s*(?:{_NAMES}\s*{TITLE}(?:\s*[/·,]\s*{_NAMES}\s*{TITLE})*\s*)?=\s?", (("=",),), None, 0),
     # (한빛넷=오나래 기자) with the reporter inside the parentheses; [한빛경제=모바일섹션] a desk
-    ("byline", rf"[(\[]\s*[가-힣A-Za-z]{{2,12}}\s?=\s?(?:{_BYLINE_NAMES}|[가-힣A-Za-z]{{1,10}}(?:팀|부|섹션|센터))\s*[)\]]", (("=",),), None, 0),
+    ("byline", rf"[(\[【]\s*[가-힣A-Za-z]{{2,12}}\s?=\s?(?:{_BYLINE_NAMES}|[가-힣A-Za-z]{{1,10}}(?:팀|부|섹션|센터))\s*[)\]】]", (("=",),), None, 0),
     # a wire's photo item: "(서울=한빛통신) <caption> 2024.3.5", the dateline alone when no date closes it
     ("caption", rf"[(【]\s*[가-힣ㆍ·]{{1,12}}\s*=\s*(?:{_WIRES})\s*[)】][^\n【]{{1,250}}?(?:있다|모습|전경|기념촬영|제공|밝혔다)[.)]?\s?"
                 r"\d{4}\.\s?\d{1,2}\.\s?\d{1,2}\.?", (("=",),), "=\\s*(?:" + _WIRES + ")\\s*[)】]", 300),
@@ -104,10 +104,11 @@ _RULES: list[tuple] = [
     # bylines with an e-mail (unambiguous anywhere)
     # [이데일리 최훈길 기자]  [김아라 기자 / 박해솔 기자]  [한빛경제=이나래 기자]  [한빛 | 오도윤 기자]
     ("byline", rf"\[\s*(?:[가-힣A-Za-z0-9]{{2,12}}(?:\s*[=|ㅣ]\s*|\s+)){{0,2}}{_BYLINE_NAMES}\s*/?\s*(?:{EMAIL}\s*|[A-Za-z0-9._-]+@\s*)?\]"
-               rf"|<\s?{_BYLINE_NAMES}\s?>", (("기자", "특파원", "위원", "통신원"), ("]", ">")), None, 0),
+               rf"|<\s?(?:정리\s?=\s?)?{_BYLINE_NAMES}\s?>|\[\s*{NAME}(?:\s?/\s?{NAME})+\s?{TITLE}\s*\]",
+     (("기자", "특파원", "위원", "통신원"), ("]", ">")), None, 0),
     # a byline whose e-mail the crawler cut ("김하늘 기자 sky@"), robot bylines ("시세봇 기자 -한빛TV"),
     # "한빛일보 모클팀 - 김하늘 기자" closing the text
-    ("byline", rf"{NAME}\s?(?:{DESK}\s)?{TITLE}\s[A-Za-z0-9._-]+@(?![A-Za-z0-9])", (("@",), ("기자", "특파원", "위원")), "@(?![A-Za-z0-9])", 40),
+    ("byline", rf"{NAME}\s?(?:{DESK}\s)?{TITLE}\s?[A-Za-z0-9._-]+@(?![A-Za-z0-9])", (("@",), ("기자", "특파원", "위원")), "@(?![A-Za-z0-9])", 40),
     ("byline", r"[가-힣A-Za-z]{1,10}봇\s?기자(?:\s?-\s?[가-힣A-Za-z]{2,12}(?:TV)?)?(?![가-힣])", (("봇 기자", "봇기자"),), "봇\\s?기자", 20),
     # "홍길동 (gildong@example.com)": a name and its e-mail in parentheses
     ("byline", rf"(?!다){NAME}\s?\(\s?{EMAIL}\s?\)", (("@",),), "@", 40),
@@ -162,6 +163,10 @@ _RULES: list[tuple] = [
                 r"\[[가-힣A-Za-z]{2,10}\] 독자 여러분의 소중한 제보를 받습니다\.(?:[^\n]{0,120}?보실 수 있습니다\.)?",
      (("보도자료", "화제성이", "제보를 받습니다"),), None, 0),
     ("timestamp", r"\d{4}/\d{2}/\d{2}\s\d{2}:\d{2}\s?송고|\d{4}[./-]\d{2}[./-]\d{2}\s\d{2}:\d{2}(?::\d{2})?(?=\s*$)", ((":",),), ':(?<=\\d{4}[/.-]\\d{2}[/.-]\\d{2}\\s\\d{2}:)', 0),
+    ("broadcast", r"◀\s?[^◀▶\n]{1,12}?\s?▶", (("◀",),), None, 0),
+    ("promo", r"\(\s?[☞▶]\s?관련\s?기사\s?:[^()\n]{1,80}\)", (("관련",),), None, 0),
+    ("timestamp", r"▶\s?마켓인사이트\s\d{1,2}월\s?\d{1,2}일\s(?:오전|오후)\s\d{1,2}시(?:\s?\d{1,2}분)?", (("마켓인사이트",),), None, 0),
+    ("footer", r"\[?저작권자\s?[^\n\]]{1,80}?재배포\s?가능합니다\.\]?", (("가능합니다",),), None, 0),
     # a contributor's closing note ("덧붙이는 글 | …"), to the end of the text
     ("signature", r"덧붙이는 글\s?\|[^\n]{0,300}$", (("덧붙이는 글",),), None, 0),
     # broadcast markers, sign-offs and credits
@@ -216,7 +221,7 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
             if m.end() > m.start() and text[m.start():m.end()].strip():
                 spans.append(Boilerplate(m.start(), m.end(), kind))
     spans.extend(_line_bylines(text))
-    if "ⓒ" in text or "©" in text or "Ⓒ" in text:
+    if "ⓒ" in text or "©" in text or "Ⓒ" in text or "사진" in text:
         spans = _merge(spans)
         spans.extend(Boilerplate(*t) for t in glued_credits(text, spans))
     spans.extend(Boilerplate(*t) for t in end_byline(text))

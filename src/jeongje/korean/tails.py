@@ -85,7 +85,8 @@ def _tail_start(text: str, lo: int, stop: int, near: list[tuple[int, int]],
     bounds = sorted({c for c in cuts if c < stop})
     if not bounds:
         return None, False
-    leads = {b.start for b in taken if b.end > lo and b.kind in ("byline", "promo")}
+    # residue may follow a tail byline (one with an e-mail) or a promo without a cue of its own
+    leads = {b.start for b in taken if b.end > lo and (b.kind == "promo" or b.kind == "byline" and "@" in text[b.start:b.end])}
     start = None
     ends = bounds[1:] + [stop]
     after_arrow = False
@@ -135,7 +136,7 @@ def end_byline(text: str) -> list[tuple[int, int, str]]:
 
 
 
-_MARKS = re.compile(r"[ⓒ©Ⓒ]")
+_MARKS = re.compile(r"[ⓒ©Ⓒ]|사진\s?=\s?")  # a mark, or 사진= with its owner glued on
 _NOTICE_AFTER = re.compile(r"[^\n]{0,40}?(?:무단|재배포|금지|All [Rr]ights|reserved|Copyright|저작권|\.(?:com|co\.kr|kr|net)\b)")
 _OWNER = re.compile(r"[가-힣A-Za-z0-9&]{2,20}")
 
@@ -150,7 +151,10 @@ def glued_credits(text: str, taken: list) -> list[tuple[int, int, str]]:
     for m in _MARKS.finditer(text):
         if any(b.start <= m.start() < b.end for b in taken) or _NOTICE_AFTER.match(text, m.end()):
             continue
-        j = m.end() + (text[m.end():m.end() + 1] in " \t")
+        if m.group()[0] == "사" and (text[m.start() - 1:m.start()] in "'‘\"“「『" and m.start() > 0
+                                    or "\uac00" <= text[m.start() - 1:m.start()] <= "\ud7a3"):
+            continue  # '사진=기억' in quotes, 전시사진=…: words, not a credit
+        j = m.end() + (text[m.end():m.end() + 1] in " \t") * (m.group() in "ⓒ©Ⓒ")
         w = _OWNER.match(text, j)
         if not w:
             continue
