@@ -54,7 +54,7 @@ def is_mention(text: str, start: int, end: int, kind: str) -> bool:
     if kind in ("email",):
         return bool(re.match(r"[가-힣]", after)) and not re.match(r"기자|특파원", after)
     if kind in ("prompt", "photo_credit"):
-        return bool(re.match(r"(?:[을를은는이가의도]|라는|하는|한\s)", after)) or text[start - 1:start] in "'‘\"“"
+        return bool(re.match(r"(?:[을를은는이가의도만]|라는|하는|한\s)", after)) or text[start - 1:start] in "'‘\"“"
     if kind == "copyright_mark":
         return text[start:end].startswith("저작권자") and bool(re.match(r"[가-힣]", after))
     return False
