@@ -31,7 +31,10 @@ def test_every_real_record_gets_exactly_one_outcome(shared_data, tmp_path, subpa
 
 @pytest.mark.slow
 def test_korean_news_on_real_articles_leaves_under_one_percent_residue(shared_data, tmp_path):
-    """Issue target: < 1% of kept articles still hold a copyright tail or a reporter e-mail."""
+    """< 1% of kept articles still hold a copyright mark, a prohibition or a reporter e-mail
+    (the strict audit's hits that are not mentions), and the audit's share over all its
+    patterns stays at or under what we measured (20 of 1,628 = 1.2%, issue 15; the issue's
+    target is 0.3%)."""
     import importlib.util
     from pathlib import Path
 
@@ -43,8 +46,11 @@ def test_korean_news_on_real_articles_leaves_under_one_percent_residue(shared_da
                          text_field="body", workers=2, progress=False)
     docs = jeongje.read_documents(tmp_path / "out").select(["id", "text"]).to_pylist()
     found = residue.scan([(d["id"], d["text"]) for d in docs])
-    bad = set(found["copyright_tail"]) | set(found["reporter_email"])
+    residual = {kind: {h[0] for h in hits if not h[3]} for kind, hits in found.items()}
+    bad = residual["copyright_mark"] | residual["email"]
     assert len(docs) > 1500
     assert len(bad) / len(docs) < 0.01, sorted(bad)[:10]
-    assert found["prohibition_anywhere"] == []
+    assert residual["prohibition"] == set()
+    any_hit = set().union(*residual.values())
+    assert len(any_hit) / len(docs) <= 0.013, sorted(any_hit)[:10]
     assert result.counts["quarantined"] == 0

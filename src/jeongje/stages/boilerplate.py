@@ -9,7 +9,7 @@ they state moves to metadata: `publisher`, `reporters`, `dateline_city`, `notice
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from ..korean.boilerplate import find_boilerplate
@@ -18,7 +18,7 @@ from ..record import Document, Drop, Span
 from ..stage import Stage
 
 KINDS = ("dateline", "byline", "caption", "promo", "auto_notice", "footer", "tip_off",
-         "timestamp", "broadcast", "signoff", "credits", "notice")
+         "timestamp", "broadcast", "signoff", "credits", "notice", "photo_credit", "chrome", "signature")
 _SPACE = " \t"
 
 
@@ -44,6 +44,7 @@ class BoilerplateRemover(Stage):
         tidy = _tidy(doc.text)
         if tidy:
             doc.edit(self.name, self.version, tidy)
+            _keep_kinds(doc)
         return None
 
     def _pass(self, doc: Document) -> bool:
@@ -56,19 +57,38 @@ class BoilerplateRemover(Stage):
         if not found:
             return False
         merged = _merge(found)
-        spans = [Span(*_with_space(text, s, e), kind) for s, e, kind, _ in merged]
+        spans = [Span(*_with_space(text, s, e), kind,
+                      detail={"kinds": facts["kinds"]} if len(facts.get("kinds", ())) > 1 else {})
+                 for s, e, kind, facts in merged]
         _metadata(doc.metadata, merged, notices, text, self.max_notices_kept)
         doc.edit(self.name, self.version, _disjoint(spans))
         return True
 
 
+def _keep_kinds(doc: Document) -> None:
+    """A removal merged with the whitespace fix after it keeps its kind as the reason (the
+    fix's reason would hide it) and lists every kind it merged."""
+    for i in range(doc.stage_mark, len(doc.edits)):
+        e = doc.edits[i]
+        kinds = [k for k in e.detail.get("merged_with", ()) if k in KINDS]
+        if e.reason == "whitespace" and kinds:
+            detail = {k: v for k, v in e.detail.items() if k != "merged_with"}
+            for k in e.detail.get("kinds", ()):
+                kinds += [k] * (k not in kinds)
+            doc.edits[i] = replace(e, reason=kinds[0], detail={**detail, "kinds": kinds} if len(kinds) > 1 else detail)
+
+
 def _merge(found: list[tuple[int, int, str, dict[str, Any]]]) -> list[tuple[int, int, str, dict[str, Any]]]:
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    # a notice wins a tie with the span a rule found at the same place (a tail block that is
+    # only the copyright line stays a notice)
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0]), f[2] != "notice"))
     out: list[tuple[int, int, str, dict[str, Any]]] = []
     for s, e, kind, facts in found:
         if out and s < out[-1][1]:
             ps, pe, pkind, pfacts = out[-1]
-            out[-1] = (ps, max(pe, e), pkind, {**facts, **pfacts})
+            kinds = pfacts.get("kinds", [pkind])
+            merged = {**facts, **pfacts, "kinds": kinds + [kind] * (kind not in kinds)}
+            out[-1] = (ps, max(pe, e), pkind, merged)
         else:
             out.append((s, e, kind, facts))
     return out
@@ -131,9 +151,15 @@ def _tidy(text: str) -> list[Span]:
 def _metadata(meta: dict[str, Any], merged: list[tuple[int, int, str, dict[str, Any]]],
               notices: list[Any], text: str, keep: int) -> None:
     reporters: list[str] = []
+    photo_credits: list[str] = []
     counts: dict[str, int] = {}
     for _, _, kind, facts in merged:
         counts[kind] = counts.get(kind, 0) + 1
+        for name in facts.get("photo_credits", []):
+            if name not in photo_credits:
+                photo_credits.append(name)
+        if kind == "photo_credit":
+            continue  # a photographer is credited for the picture, not as the story's reporter
         if kind == "caption":
             continue  # a caption's own dateline names the photographer's story, not this one
         for name in facts.get("reporters", []):
@@ -146,6 +172,9 @@ def _metadata(meta: dict[str, Any], merged: list[tuple[int, int, str, dict[str, 
     if reporters:
         meta["reporters"] = meta.get("reporters", []) + [r for r in reporters
                                                           if r not in meta.get("reporters", [])]
+    if photo_credits:
+        meta["photo_credits"] = meta.get("photo_credits", []) + [c for c in photo_credits
+                                                                  if c not in meta.get("photo_credits", [])]
     if notices:
         meta["notices"] = (meta.get("notices", []) + [n.text for n in notices])[:keep]
     total = meta.setdefault("boilerplate", {})
