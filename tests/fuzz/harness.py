@@ -107,7 +107,7 @@ def _line(rng: random.Random, i: int, fam: str, k: int = 0) -> str:
     if fam == "adversarial":
         unit = rng.choice(["무단전재 및 재배포 금지 Copyright ⓒ ", "hong@news.kr ", "ⓒ", "ㅋ", "<p>", "▶ 관련기사 ",
                            "(서울=연합뉴스) 홍길동 기자 = ", "010-1234-5678 ", "카지노 텔레그램 @x ", "\n"])
-        rec["text"] = text(rng, 2) + unit * rng.choice([10, 1000, 5000, 20_000]) + (text(rng, 2) if roll < 0.5 else "")
+        rec["text"] = text(rng, 2) + unit * rng.choice(REPEATS) + (text(rng, 2) if roll < 0.5 else "")
         return json.dumps(rec, ensure_ascii=False)
     return json.dumps(rec, ensure_ascii=False)
 
@@ -215,6 +215,12 @@ def html_case(rng: random.Random, k: int) -> Case:
         case.extra[f"html-{k}.html.json"] = b"[" * 100_000
     return case
 
+
+#: Repeats of an adversarial unit. The largest take seconds, near the per-document stage
+#: bound: on a loaded machine such a document may be `stage_timeout` in one run and not in
+#: the other (a wall-clock bound), so the fast subset keeps to sizes far below it.
+REPEATS = [10, 1000, 5000, 20_000]
+FAST_REPEATS = [10, 300, 1500]
 
 FAMILIES = ["encodings", "shapes", "ids", "adversarial", "compression", "parquet", "warc", "html"]
 
@@ -356,7 +362,10 @@ def kill_case(rng: random.Random, work: Path, k: int) -> list[str]:
     return [f"kill {k}: files differ: {diff[:3]}"] if diff else []
 
 
-def fuzz(cases: int, seed: int, work: Path, per_batch: int = 400, kills: int = 0) -> dict:
+def fuzz(cases: int, seed: int, work: Path, per_batch: int = 400, kills: int = 0, fast: bool = False) -> dict:
+    global REPEATS
+    if fast:
+        REPEATS = FAST_REPEATS
     rng = random.Random(seed)
     work.mkdir(parents=True, exist_ok=True)
     total: Counter = Counter()

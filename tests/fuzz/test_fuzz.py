@@ -8,7 +8,7 @@ from tests.fuzz.harness import fuzz
 
 
 def test_fuzz_fast_subset(tmp_path):
-    result = fuzz(cases=40, seed=3, work=tmp_path, per_batch=40)
+    result = fuzz(cases=40, seed=3, work=tmp_path, per_batch=40, fast=True)
     figures = result["figures"]
     assert figures["cases"] == 40
     assert not figures.get("crashes") and not figures.get("lost_or_doubled"), result["problems"][:5]

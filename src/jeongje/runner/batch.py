@@ -8,6 +8,7 @@ where it was raised in the detail) and the others go on; a stage that breaks its
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -198,7 +199,7 @@ class Watch:
         self.seconds = seconds
         self.budget = seconds
         self.started: float | None = None  # when the current document started
-        self.armed = (seconds > 0 and hasattr(signal, "setitimer")
+        self.armed = (seconds > 0 and os.name == "posix"  # SIGALRM and setitimer
                       and threading.current_thread() is threading.main_thread())
         self.previous: Any = None
 
