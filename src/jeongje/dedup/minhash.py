@@ -41,6 +41,10 @@ ALL_PAIRS = 32
 #: containment counts only for a smaller set whose document has at least this share of
 #: distinct shingles (a page that repeats one sentence is inside every page that has it)
 VARIED = 0.5
+#: a candidate pair is counted exactly only if its estimated Jaccard is at least the least
+#: a link needs (0.4 for containment by default) less this: 3 standard deviations of a
+#: 100-value estimate
+PREFILTER = 0.15
 
 
 @dataclass
@@ -53,7 +57,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
     containment (the smaller shingle set's share found in the larger) reaches
     `containment` while the smaller set has at least `min_shingles` shingles (a one-line
     review inside a long one is no copy). `verify: exact` (default) counts both from the
-    stored shingle sets (8 bytes per distinct shingle); `estimate` takes them from the
+    stored shingle sets (4 bytes per distinct shingle); `estimate` takes them from the
     signatures, which over-accepts short texts. `clustering: star` (default) drops only
     documents verified against their cluster's kept document; `union-find` drops every
     document connected to it through verified pairs (chains: the dropped one may be far
@@ -66,7 +70,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
     key_schema: ClassVar[Any] = pa.schema([
         ("signature", pa.list_(pa.uint32())), ("bands", pa.list_(pa.uint64())),
         ("length", pa.int64()), ("date", pa.string()), ("distinct", pa.int64()),
-        ("shingles", pa.list_(pa.uint64())), ("numbers", pa.list_(pa.uint32()))])
+        ("shingles", pa.list_(pa.uint32())), ("numbers", pa.list_(pa.uint32()))])
     resource_params: ClassVar[frozenset[str]] = frozenset({"memory_limit"})
     requires: ClassVar[dict[str, str]] = {"duckdb": "duckdb>=1.3", "numpy": "numpy"}
     bucket_columns: ClassVar[tuple[str, ...]] = ("id", "bands", "length", "date")
@@ -112,16 +116,21 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
         all_h, counts = batch_shingle_hashes([d.text for d in docs], self.shingle, self.ngram)
         sig = flat_signatures(all_h, counts, self.num_perm)
         bands = band_hashes(sig, self.bands, self.rows)
-        sets = [np.unique(h) for h in np.split(all_h, np.cumsum(counts)[:-1])] if docs else []
-        shingles = sets if self.verify == "exact" else [np.empty(0, np.uint64)] * len(docs)
+        # each document's distinct shingles as 32-bit values, for the whole batch at once
+        # (one sort of document << 32 | value): half the bytes of 64 bits, and a chance
+        # collision between two documents' sets is ~ |A| |B| / 2^32, far below a rounding
+        owner = np.repeat(np.arange(len(docs), dtype=np.uint64), counts)
+        both = np.unique((owner << np.uint64(32)) | (all_h & np.uint64(0xFFFFFFFF)))
+        distinct = np.bincount((both >> np.uint64(32)).astype(np.int64), minlength=len(docs))
+        exact = self.verify == "exact"
+        values = (both & np.uint64(0xFFFFFFFF)).astype(np.uint32) if exact else np.empty(0, np.uint32)
         return pa.Table.from_arrays([
             _lists(np.ascontiguousarray(sig).ravel(), [sig.shape[1]] * len(docs), pa.uint32()),
             _lists(np.ascontiguousarray(bands).ravel(), [bands.shape[1]] * len(docs), pa.uint64()),
             pa.array([len(d.text) for d in docs], pa.int64()),
             pa.array([document_date(d, self.date_fields) for d in docs], pa.string()),
-            pa.array([len(x) for x in sets], pa.int64()),
-            _lists(np.concatenate(shingles) if shingles else np.empty(0, np.uint64),
-                   [len(x) for x in shingles], pa.uint64()),
+            pa.array(distinct, pa.int64()),
+            _lists(values, distinct.tolist() if exact else [0] * len(docs), pa.uint32()),
             pa.array([numbers(d.text) for d in docs], pa.list_(pa.uint32())),
         ], schema=self.key_schema)
 
@@ -184,6 +193,13 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
         the set sizes (|A n B| = j (|A| + |B|) / (1 + j))."""
         if self.verify == "exact":
             inter = "len(list_intersect(ka.shingles, kb.shingles))::DOUBLE"
+            # counting is for the pairs the signatures do not rule out (see PREFILTER),
+            # chosen first from the signature columns alone
+            least = max(0.0, min(self.threshold, self.containment_min_jaccard) - PREFILTER)
+            pairs = f"""(
+              SELECT DISTINCT p.a, p.b FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b
+              WHERE list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))
+                    >= {least!r} * len(ka.signature))"""
         else:
             inter = ("(list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))"
                      " / len(ka.signature)) AS jj, jj * (ka.distinct + kb.distinct) / (1 + jj)")
