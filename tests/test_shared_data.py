@@ -44,7 +44,7 @@ def test_korean_news_on_real_articles_leaves_under_one_percent_residue(shared_da
     docs = jeongje.read_documents(tmp_path / "out").select(["id", "text"]).to_pylist()
     found = residue.scan([(d["id"], d["text"]) for d in docs])
     bad = set(found["copyright_tail"]) | set(found["reporter_email"])
-    assert len(docs) > 1500
+    assert len(docs) > 1350  # 2,019 articles, about 450 of them near-duplicates of others
     assert len(bad) / len(docs) < 0.01, sorted(bad)[:10]
     assert found["prohibition_anywhere"] == []
     assert result.counts["quarantined"] == 0

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import jeongje
 from jeongje.dedup.cluster import components, star, union_find
-from jeongje.dedup.minhash import MinHashDeduplicator
+from jeongje.dedup.minhash import MinHashDeduplicator, common_values
 from jeongje.dedup.signatures import (
     _densify,
     band_hashes,
@@ -292,3 +292,14 @@ def test_work_files_of_another_version_are_an_error_not_a_crash(tmp_path):
     roomy = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1GB"}}]})
     with pytest.raises(StageError, match="written by another version of jeongje; rerun with --overwrite"):
         jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", roomy, workers=1, progress=False)
+
+
+@given(st.lists(st.tuples(st.sets(st.integers(0, 2**32 - 1), max_size=20), st.sets(st.integers(0, 50), max_size=20)),
+                max_size=12), st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_common_values_counts_each_rows_shared_values(rows, cut):
+    sa = pa.array([sorted(a) for a, _ in rows], pa.list_(pa.uint32()))
+    sb = pa.array([sorted(b | set(list(a)[:3])) for a, b in rows], pa.list_(pa.uint32()))
+    sa, sb = sa.slice(min(cut, len(rows))), sb.slice(min(cut, len(rows)))  # batches are slices
+    expected = [len(set(x.as_py()) & set(y.as_py())) for x, y in zip(sa, sb, strict=True)]
+    assert common_values(sa, sb).tolist() == expected

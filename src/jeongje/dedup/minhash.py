@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pyarrow as pa
 
-from ..duck import connect, stream
+from ..duck import arrow_reader, connect, stream
 from ..provenance import DATE_FIELDS
 from ..record import Document, Drop
 from ..stage import BucketShuffle, Decision, GlobalStage, Resources, size_bytes
@@ -192,14 +192,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
         counts the common shingles; `estimate` takes j from the signatures and c from j and
         the set sizes (|A n B| = j (|A| + |B|) / (1 + j))."""
         if self.verify == "exact":
-            inter = "len(list_intersect(ka.shingles, kb.shingles))::DOUBLE"
-            # counting is for the pairs the signatures do not rule out (see PREFILTER),
-            # chosen first from the signature columns alone
-            least = max(0.0, min(self.threshold, self.containment_min_jaccard) - PREFILTER)
-            pairs = f"""(
-              SELECT DISTINCT p.a, p.b FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b
-              WHERE list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))
-                    >= {least!r} * len(ka.signature))"""
+            inter = "p.i"  # counted by `_count`
         else:
             inter = ("(list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))"
                      " / len(ka.signature)) AS jj, jj * (ka.distinct + kb.distinct) / (1 + jj)")
@@ -218,8 +211,10 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
               FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b)
             GROUP BY a, b"""
 
-    def _verified(self, pairs: str) -> str:
+    def _verified(self, con: Any, pairs: str) -> str:
         """The verified ones among the pairs (a < b) of the query `pairs`, with (j, c)."""
+        if self.verify == "exact":
+            pairs = self._count(con, pairs)
         figures = f"figures >= {float(self.figures_shared)!r}"
         return f"""
             SELECT a, b, j, c FROM ({self._similarity_sql(pairs)})
@@ -227,6 +222,31 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
                OR (c >= {float(self.containment)!r} AND j >= {float(self.containment_min_jaccard)!r}
                    AND shorter >= {int(self.min_shingles)} AND varied >= {VARIED}
                    {"" if self.figures == "never" else "AND " + figures})"""
+
+    def _count(self, con: Any, pairs: str) -> str:
+        """The table `counted` (a, b, i): the common shingles of each pair of the query
+        `pairs` that the signatures do not rule out (see PREFILTER), counted in numpy over
+        the joined shingle lists as DuckDB streams them (4x faster than list_intersect)."""
+        least = max(0.0, min(self.threshold, self.containment_min_jaccard) - PREFILTER)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE plausible AS SELECT row_number() OVER () AS rn, a, b FROM (
+              SELECT DISTINCT p.a, p.b FROM {pairs} p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b
+              WHERE list_sum(list_transform(ka.signature, lambda x, i: (x = kb.signature[i])::INTEGER))
+                    >= {least!r} * len(ka.signature))""")
+        rn: list[np.ndarray] = []
+        common: list[np.ndarray] = []
+        for batch in arrow_reader(con.sql("""
+                SELECT p.rn, ka.shingles AS sa, kb.shingles AS sb
+                FROM plausible p JOIN keys ka ON ka.id = p.a JOIN keys kb ON kb.id = p.b"""), 8192):
+            rn.append(batch.column(0).to_numpy())
+            common.append(common_values(batch.column(1), batch.column(2)))
+        con.register("common", pa.table({
+            "rn": np.concatenate(rn) if rn else np.empty(0, np.int64),
+            "i": (np.concatenate(common) if common else np.empty(0, np.int64)).astype(np.float64)}))
+        con.execute("""CREATE OR REPLACE TEMP TABLE counted AS
+                       SELECT p.a, p.b, c.i FROM plausible p JOIN common c USING (rn)""")
+        con.unregister("common")
+        return "counted"
 
     def _cluster(self, con: Any) -> Iterator[Decision]:
         """Verify the candidate `pairs` in DuckDB (max(): an id in two shards has its rows
@@ -236,7 +256,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
         verified too (a copy and its kept document may share no band while both share one
         with a third copy): more drops, each still verified against its kept document."""
         distinct = "(SELECT DISTINCT least(a, b) AS a, greatest(a, b) AS b FROM pairs WHERE a <> b)"
-        con.execute(f"CREATE TEMP TABLE edges AS {self._verified(distinct)}")
+        con.execute(f"CREATE TEMP TABLE edges AS {self._verified(con, distinct)}")
         con.execute(f"""
             CREATE TEMP TABLE cand AS SELECT id, (row_number() OVER (ORDER BY {keep_sql(self.keep)})) - 1 AS ix
             FROM (SELECT id, max(length) AS length, max(date) AS date FROM keys
@@ -255,7 +275,7 @@ class MinHashDeduplicator(GlobalStage, BucketShuffle):
                              SELECT g FROM groups GROUP BY g HAVING count(*) BETWEEN 3 AND {ALL_PAIRS}))
                 SELECT p.a, p.b FROM (SELECT x.id AS a, y.id AS b FROM m x JOIN m y USING (g) WHERE x.id < y.id) p
                 ANTI JOIN edges e USING (a, b))"""
-            con.execute(f"INSERT INTO edges {self._verified(unoffered)}")
+            con.execute(f"INSERT INTO edges {self._verified(con, unoffered)}")
             e = con.execute(query).fetchnumpy()
             x, y = np.asarray(e["x"], np.int64), np.asarray(e["y"], np.int64)
         policy = star if self.clustering == "star" else union_find
@@ -292,6 +312,20 @@ def numbers(text: str) -> list[int]:
     """The distinct figures of a text (digit runs, with their decimal points and thousands
     separators), hashed: two template articles differ in them, two copies of one story do not."""
     return sorted({zlib.crc32(m.encode()) for m in _NUMBER.findall(text)})
+
+
+def common_values(sa: pa.ListArray, sb: pa.ListArray) -> np.ndarray:
+    """How many values each row's two lists share (each list sorted, without repeats): the
+    rows' values tagged with the row number are two sorted arrays, searched in each other."""
+    n = len(sa)
+    tag = np.arange(n, dtype=np.uint64)
+    ka = (np.repeat(tag, sa.value_lengths().to_numpy()) << np.uint64(32)) | sa.flatten().to_numpy().astype(np.uint64)
+    kb = (np.repeat(tag, sb.value_lengths().to_numpy()) << np.uint64(32)) | sb.flatten().to_numpy().astype(np.uint64)
+    if len(kb) == 0:
+        return np.zeros(n, np.int64)
+    pos = np.minimum(np.searchsorted(kb, ka), len(kb) - 1)
+    hit = kb[pos] == ka
+    return np.bincount((ka[hit] >> np.uint64(32)).astype(np.int64), minlength=n)
 
 
 def _lists(flat: np.ndarray, sizes: list[int], kind: pa.DataType) -> pa.Array:
