@@ -62,11 +62,20 @@ import pyarrow.parquet as pq
 
 import jeongje
 
-CONFIGS: dict[str, list[str]] = {
+Spec = str | tuple[str, dict[str, Any]]
+CONFIGS: dict[str, list[Spec]] = {
     "jeongje minhash": ["normalize.unicode", "dedup.minhash"],
     "jeongje exact+minhash": ["normalize.unicode", "dedup.exact", "dedup.minhash"],
     # like for like with the peers' pipelines: read, deduplicate, write (no cleaning stage)
     "jeongje minhash only": ["dedup.minhash"],
+}
+#: the cost of each choice of dedup.minhash (--choices): the default with one choice undone
+CHOICES: dict[str, list[Spec]] = {
+    "jeongje minhash union-find": ["normalize.unicode", ("dedup.minhash", {"clustering": "union-find"})],
+    "jeongje minhash estimate": ["normalize.unicode", ("dedup.minhash", {"verify": "estimate"})],
+    "jeongje minhash no containment": ["normalize.unicode", ("dedup.minhash", {"containment": 1.0})],
+    "jeongje minhash no figures": ["normalize.unicode", ("dedup.minhash", {"figures": "never"})],
+    "jeongje minhash 20x5": ["normalize.unicode", ("dedup.minhash", {"bands": 20, "rows": 5})],
 }
 REF = "jeongje minhash"  # the jeongje row the ratio columns compare with
 ALONE = "jeongje minhash only"  # the second ratio column
@@ -153,10 +162,11 @@ def ledger_clusters(out: Path) -> tuple[list[str], dict[str, str]]:
     return removed, {x: find(x) for x in list(parent)}
 
 
-def _stage_spec(stage: str, memory_limit: str | None) -> str:
+def _stage_spec(spec: Spec, memory_limit: str | None) -> str:
+    stage, params = (spec, {}) if isinstance(spec, str) else spec
     if memory_limit and stage.startswith("dedup."):
-        return f"  - stage: {stage}\n    params: {{memory_limit: '{memory_limit}'}}\n"
-    return f"  - stage: {stage}\n"
+        params = {**params, "memory_limit": memory_limit}
+    return f"  - stage: {stage}\n" + (f"    params: {json.dumps(params)}\n" if params else "")
 
 
 def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType,
@@ -168,7 +178,8 @@ def run_jeongje(peers: Path, corpus: str, tool: str, out: Path, ev: ModuleType,
     recipe.parent.mkdir(parents=True, exist_ok=True)
     raw.parent.mkdir(parents=True, exist_ok=True)
     recipe.write_text(f"name: {tag.replace('_', '-')}\nstages:\n"
-                      + "".join(_stage_spec(s, memory_limit) for s in CONFIGS[tool]), encoding="utf-8")
+                      + "".join(_stage_spec(s, memory_limit) for s in {**CONFIGS, **CHOICES}[tool]),
+                      encoding="utf-8")
     shutil.rmtree(run_dir, ignore_errors=True)
     exe = Path(sys.executable).with_name("jeongje")
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "jeongje"]
@@ -273,6 +284,9 @@ def main() -> None:
     ap.add_argument("--corpus", action="append", required=True, help="c20k, c100k, c500k (repeatable)")
     ap.add_argument("--out", type=Path, required=True, help="scratch folder")
     ap.add_argument("--reuse", action="store_true", help="reuse jeongje results already in --out")
+    ap.add_argument("--choices", action="store_true",
+                    help="also run dedup.minhash with each of its choices undone in turn (union-find, "
+                         "estimate, no containment, no figures check, 20 x 5 bands): what each costs and buys")
     ap.add_argument("--memory-limit", action="append", default=[],
                     help="also run 'jeongje minhash' with this DuckDB memory_limit (e.g. 512MB; "
                          "repeatable): the global phase's memory stays under it")
@@ -283,8 +297,9 @@ def main() -> None:
     peer_res = [json.loads(Path(p).read_text()) for p in sorted(glob.glob(str(peers / "results" / "*.json")))]
     sig: dict[str, dict[str, float]] = {}
     jres: dict[tuple[str, str], dict[str, Any]] = {}
+    tools = [*CONFIGS, *(CHOICES if args.choices else [])]
     for corpus in args.corpus:
-        for tool in CONFIGS:
+        for tool in tools:
             cached = out / "results" / f"{tool.replace(' ', '_').replace('+', '_')}_{corpus}.json"
             if args.reuse and cached.exists():
                 jres[tool, corpus] = json.loads(cached.read_text())
@@ -311,7 +326,7 @@ def main() -> None:
                         for n in ("minhash.py", "signatures.py", "exact.py"))
     print(f"jeongje {jeongje.__version__} ({src}; sha256 {digests}); peers from {peers / 'results'}")
     for corpus in args.corpus:
-        rows = [jres[t, corpus] for t in CONFIGS] + [
+        rows = [jres[t, corpus] for t in tools] + [
             r for r in peer_res if "metrics" in r and Path(r.get("corpus", "")).name == corpus]
         print_corpus(corpus, rows, rep)
     print("\n## Signature phase (one process, batches of 512, stage defaults: char 5-grams, 20 x 5)\n")

@@ -159,6 +159,82 @@ def score(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, A
             "recall_by_edit": {k: round(v[0] / v[1], 4) for k, v in sorted(per_edit.items())}}
 
 
+PARTIAL = ("paragraph_added", "paragraph_dropped", "cut_in_half", "block_added")
+
+
+def _partial(text: str, kind: str, donor: str, rng: random.Random) -> str:
+    """A partial copy: most of the original with a block of other text added, a third of
+    its sentences dropped, its second part cut off, or a long notice block appended."""
+    sentences = [s for s in _SENT.split(text) if s]
+    if kind == "paragraph_added":
+        at = rng.randrange(1, max(2, len(sentences)))
+        extra = donor[: max(120, int(len(text) * rng.uniform(0.25, 0.5)))]
+        return " ".join(sentences[:at]) + "\n\n" + extra + "\n\n" + " ".join(sentences[at:])
+    if kind == "paragraph_dropped" and len(sentences) >= 6:
+        k = max(1, len(sentences) // 3)
+        start = rng.randrange(1, len(sentences) - k + 1)
+        return " ".join(sentences[:start] + sentences[start + k:])
+    if kind == "block_added":
+        outlet, name = rng.choice(_OUTLETS), rng.choice(_NAMES)
+        block = (f"\n\n[관련 기사]\n{donor[:200]}\n\n{name} 기자 reporter@example.co.kr\n"
+                 f"<저작권자(c) {outlet}, 무단 전재-재배포 금지> 이 기사는 {outlet}의 제휴 기사입니다.")
+        return text + block
+    return text[: int(len(text) * rng.uniform(0.55, 0.7))]  # cut_in_half (and a short sentence_drop)
+
+
+def build_partial(data: Path, seed: int = 11, originals: int = 300) -> list[dict[str, Any]]:
+    """The partial-copy tier: each original gets one copy by a `PARTIAL` edit (a third of
+    them also 1 % of characters edited); records carry the copy's exact `jaccard` to its
+    original. Text added by an edit is taken from a document outside the set."""
+    rng = random.Random(seed)
+    chosen = _independent(_load(data), originals * 2, rng)
+    records = []
+    for i, (kind, text) in enumerate(chosen[:originals]):
+        oid = f"p{i:05d}"
+        records.append({"id": oid, "text": text, "cluster": oid, "edit": "original", "source_kind": kind})
+        edit = rng.choice(PARTIAL)
+        copy = _partial(text, edit, chosen[originals + i][1], rng)
+        if rng.random() < 1 / 3:
+            copy = _light(copy, rng)
+        records.append({"id": f"{oid}-c0", "text": copy, "cluster": oid, "edit": edit, "source_kind": kind,
+                        "jaccard": round(jaccard(text, copy), 4)})
+    rng.shuffle(records)
+    return records
+
+
+def _light(text: str, rng: random.Random) -> str:
+    chars = list(text)
+    for _ in range(max(1, len(chars) // 100)):
+        chars[rng.randrange(len(chars))] = rng.choice(_HANGUL)
+    return "".join(chars)
+
+
+def score_tiers(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, Any]:
+    """`score`, plus copy recall per exact-Jaccard tier of the copy to its original."""
+    out = score(records, removed)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in removed.items():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    tiers: dict[str, list[int]] = {}
+    for rec in records:
+        if rec["edit"] != "original":
+            j = rec["jaccard"]
+            tier = ">=0.75" if j >= 0.75 else "0.5-0.75" if j >= 0.5 else "<0.5"
+            slot = tiers.setdefault(tier, [0, 0])
+            slot[0] += find(rec["id"]) == find(rec["cluster"])
+            slot[1] += 1
+    out["recall_by_tier"] = {k: (round(v[0] / v[1], 4), v[1]) for k, v in sorted(tiers.items())}
+    return out
+
+
 def _ari(a: list[str], b: list[str]) -> float:
     def comb2(n: int) -> float:
         return n * (n - 1) / 2

@@ -67,10 +67,15 @@ TOPICS = [
 ]
 
 
+_SEVEN = [*TOPICS, "새봄시 상수도 사업소가 노후 수도관 교체 공사를 시작한다. 공사 구간 주민에게는 단수 일정을 미리 알린다."]
+
+
 def distinct_doc(i: int) -> dict:
-    """Korean documents that are not near-duplicates of each other (for the default recipe)."""
-    n = len(TOPICS)
-    return {"id": f"doc-{i:04d}", "text": " ".join(TOPICS[(i + k) % n] for k in (0, 2, 3))}
+    """Korean documents that are not near-duplicates of each other (for the default recipe):
+    three of seven topic sentences, offsets {0, 1, 3} mod 7 (a perfect difference set), so
+    any two of seven consecutive documents share exactly one sentence, a third of each
+    (containment 0.65 would see two shared sentences as a partial copy)."""
+    return {"id": f"doc-{i:04d}", "text": " ".join(_SEVEN[(i + k) % 7] for k in (0, 1, 3))}
 
 
 # --------------------------------------------------------------------------- outputs

@@ -48,7 +48,7 @@ def test_korean_news_on_real_articles_leaves_under_one_percent_residue(shared_da
     found = residue.scan([(d["id"], d["text"]) for d in docs])
     residual = {kind: {h[0] for h in hits if not h[3]} for kind, hits in found.items()}
     bad = residual["copyright_mark"] | residual["email"]
-    assert len(docs) > 1500
+    assert len(docs) > 1350  # 2,019 articles, about 450 of them near-duplicates of others
     assert len(bad) / len(docs) < 0.01, sorted(bad)[:10]
     assert residual["prohibition"] == set()
     any_hit = set().union(*residual.values())

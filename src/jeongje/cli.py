@@ -252,21 +252,25 @@ def dedup() -> None:
 
 
 @dedup.command("curve")
-@click.option("--bands", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--rows", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--bands", type=click.IntRange(min=1), default=25, show_default=True)
+@click.option("--rows", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.7, show_default=True)
-def dedup_curve(bands: int, rows: int, threshold: float) -> None:
+@click.option("--verify", type=click.Choice(["exact", "estimate"]), default="exact", show_default=True,
+              help="the stage's verify parameter: exact is true at every length, estimate is "
+                   "optimistic for short texts")
+def dedup_curve(bands: int, rows: int, threshold: float, verify: str) -> None:
     """Probability that a pair of a given true Jaccard similarity is found as a duplicate
-    by dedup.minhash with these settings, and the integrated false-positive/negative areas."""
+    by dedup.minhash with these settings, and the integrated false-positive/negative areas.
+    A pair below the threshold whose containment passes is found with its P(candidate)."""
     from .dedup.curve import curve, errors
     from .summary import render_table
 
     rows_out = [{"similarity": f"{r['similarity']:.2f}", "P(candidate)": f"{r['candidate']:.3f}",
                  "P(verified)": f"{r['verified']:.3f}", "P(detected)": f"{r['detected']:.3f}"}
-                for r in curve(bands, rows, threshold)]
-    click.echo(f"bands={bands} rows={rows} num_perm={bands * rows} threshold={threshold}")
+                for r in curve(bands, rows, threshold, verify=verify)]
+    click.echo(f"bands={bands} rows={rows} num_perm={bands * rows} threshold={threshold} verify={verify}")
     click.echo(render_table(rows_out, ["similarity", "P(candidate)", "P(verified)", "P(detected)"]))
-    fp, fn = errors(bands, rows, threshold)
+    fp, fn = errors(bands, rows, threshold, verify=verify)
     click.echo(f"false-positive area below the threshold: {fp:.4f}; "
                f"false-negative area above it: {fn:.4f}")
 

@@ -205,15 +205,13 @@ class BucketShuffle(ABC):
     #: the columns of `bucket_rows`' output that form a bucket's key
     bucket_key: ClassVar[tuple[str, ...]]
 
-    @staticmethod
     @abstractmethod
-    def bucket_rows(batch: Any) -> Any:
+    def bucket_rows(self, batch: Any) -> Any:
         """Map side: a table of stored rows (`bucket_columns`) -> one row per bucket
         membership, with the `bucket_key` columns and "id"."""
 
-    @staticmethod
     @abstractmethod
-    def bucket_pairs(group: Any) -> Any:
+    def bucket_pairs(self, group: Any) -> Any:
         """Reduce side: the rows of one bucket -> candidate pairs as a table ("id", "root")."""
 
     @abstractmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import numpy as np
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jeongje
-from jeongje.dedup.minhash import MinHashDeduplicator, components
+from jeongje.dedup.cluster import components, star, union_find
+from jeongje.dedup.minhash import MinHashDeduplicator, common_values
 from jeongje.dedup.signatures import (
     _densify,
     band_hashes,
@@ -139,8 +141,87 @@ def test_exact_verification_uses_true_jaccard():
     docs = [Document("a", STORY, Source("f", line=1)), Document("b", edited, Source("f", line=2))]
     decisions = {d.id: d for d in stage.decide(rows_for(stage, docs))}
     detail = decisions["b"].drop.detail
-    assert detail["similarity_kind"] == "exact"
-    assert detail["similarity"] == round(true_jaccard(STORY, edited), 4)
+    assert detail["verify"] == "exact" and detail["measure"] == "jaccard"
+    assert detail["similarity"] == detail["jaccard"] == round(true_jaccard(STORY, edited), 4)
+
+
+def true_containment(a: str, b: str) -> float:
+    x, y = set(shingle_hashes(a).tolist()), set(shingle_hashes(b).tolist())
+    return len(x & y) / min(len(x), len(y))
+
+
+PARAGRAPH = ("한편 시는 버스 노선 개편안도 함께 내놓았다. 외곽 순환 노선 두 개를 새로 만들고, 배차 간격이 "
+             "30분을 넘는 읍면 노선에는 수요응답형 버스를 투입한다. 개편안은 공청회를 거쳐 확정된다.")
+
+
+def test_a_copy_with_a_paragraph_added_is_found_by_containment():
+    """Below the Jaccard threshold, but every shingle of the original is in the longer copy."""
+    stage = MinHashDeduplicator(bands=25, rows=4)
+    longer = STORY + "\n\n" + PARAGRAPH + " " + PARAGRAPH.replace("두 개", "세 개")
+    assert true_jaccard(STORY, longer) < 0.7
+    docs = [Document("short", STORY, Source("f", line=1)), Document("long", longer, Source("f", line=2))]
+    decisions = {d.id: d for d in stage.decide(rows_for(stage, docs))}
+    detail = decisions["short"].drop.detail  # the longest is kept
+    assert detail["duplicate_of"] == "long" and detail["measure"] == "containment"
+    assert detail["similarity"] == detail["containment"] == round(true_containment(STORY, longer), 4)
+    assert detail["jaccard"] == round(true_jaccard(STORY, longer), 4) < detail["threshold"] <= detail["similarity"]
+
+
+def _sentences(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    syllables = [chr(c) for c in range(0xAC00, 0xD7A4, 53)]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(12, 18))) + "다." for _ in range(n)]
+
+
+def test_star_clusters_do_not_chain_past_the_threshold():
+    """a ~ b and b ~ c, but a and c are apart: union-find drops c as a duplicate of a,
+    star keeps c (its only verified link is to b, which is dropped)."""
+    s = _sentences(12)
+    a, b, c = " ".join(s[0:10]), " ".join(s[1:11]), " ".join(s[2:12])
+    assert true_jaccard(a, b) >= 0.7 and true_jaccard(b, c) >= 0.7 and true_jaccard(a, c) < 0.7
+    docs = [Document(i, t, Source("f", line=n), {"date": f"2024-01-0{n}"})
+            for n, (i, t) in enumerate([("a", a), ("b", b), ("c", c)], 1)]
+    params = {"bands": 50, "rows": 2, "containment": 0.95}
+    star = {d.id: d for d in MinHashDeduplicator(**params).decide(rows_for(MinHashDeduplicator(**params), docs))}
+    assert star["b"].drop.detail["duplicate_of"] == "a" and "c" not in star
+    uf_stage = MinHashDeduplicator(**params, clustering="union-find")
+    uf = {d.id: d for d in uf_stage.decide(rows_for(uf_stage, docs))}
+    detail = uf["c"].drop.detail
+    assert detail["duplicate_of"] == "a" and detail["linked_through"] == "b"
+    assert detail["similarity"] == round(true_jaccard(b, c), 4) and detail["clustering"] == "union-find"
+
+
+def _greedy_star(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """The plain statement: in keep order, an unclaimed node claims its unclaimed neighbours."""
+    keeper: list[int | None] = [None] * n
+    for v in range(n):
+        if keeper[v] is None:
+            keeper[v] = v
+            for a, b in edges:
+                for u, w in ((a, b), (b, a)):
+                    if u == v and keeper[w] is None:
+                        keeper[w] = v
+    return [k for k in keeper if k is not None]
+
+
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60))))
+@settings(max_examples=200, deadline=None)
+def test_star_rounds_equal_the_greedy_walk_and_link_each_drop_to_its_keeper(case):
+    n, edges = case
+    x = np.array([a for a, _ in edges], dtype=np.int64)
+    y = np.array([b for _, b in edges], dtype=np.int64)
+    keeper, via, edge = star(n, x, y)
+    assert keeper.tolist() == _greedy_star(n, edges)
+    for v in range(n):
+        if keeper[v] != v:  # dropped: linked by a verified edge straight to its keeper
+            assert via[v] == keeper[v] and {int(x[edge[v]]), int(y[edge[v]])} == {v, int(keeper[v])}
+            assert keeper[keeper[v]] == keeper[v] and keeper[v] < v
+    uf_keeper, uf_via, uf_edge = union_find(n, x, y)
+    assert uf_keeper.tolist() == components(n, x, y).tolist()
+    for v in range(n):
+        if uf_keeper[v] != v:
+            assert {int(x[uf_edge[v]]), int(y[uf_edge[v]])} == {v, int(uf_via[v])}
 
 
 def test_the_shuffle_halves_give_the_same_decisions_as_decide():
@@ -150,13 +231,13 @@ def test_the_shuffle_halves_give_the_same_decisions_as_decide():
     docs = [Document(f"d{i}", STORY.replace("3일", f"{i}일"), Source("f", line=i)) for i in range(1, 6)]
     docs.append(Document("x", KOREAN, Source("f", line=9)))
     keys = rows_for(stage, docs)
-    rows = stage.bucket_rows(keys.select(["id", "bands"]))
+    rows = stage.bucket_rows(keys.select(list(stage.bucket_columns)))
     groups: dict[tuple[int, int], list[str]] = {}
     for r in rows.to_pylist():
-        groups.setdefault((r["band"], r["h"]), []).append(r["id"])
+        groups.setdefault((r["band"], r["h"]), []).append(r)
     pairs = []
-    for ids in groups.values():
-        part = stage.bucket_pairs(pa.table({"id": ids}))
+    for members in groups.values():
+        part = stage.bucket_pairs(pa.Table.from_pylist(members, schema=rows.schema))
         pairs += list(zip(part.column("id").to_pylist(), part.column("root").to_pylist(), strict=True))
     assert {d.id: d for d in stage.decide_from_pairs(keys, pairs)} == {d.id: d for d in stage.decide(keys)}
 
@@ -211,3 +292,14 @@ def test_work_files_of_another_version_are_an_error_not_a_crash(tmp_path):
     roomy = recipe_from_dict({"name": "t", "stages": [{"stage": "dedup.minhash", "params": {"memory_limit": "1GB"}}]})
     with pytest.raises(StageError, match="written by another version of jeongje; rerun with --overwrite"):
         jeongje.run(str(tmp_path / "in.jsonl"), tmp_path / "out", roomy, workers=1, progress=False)
+
+
+@given(st.lists(st.tuples(st.sets(st.integers(0, 2**32 - 1), max_size=20), st.sets(st.integers(0, 50), max_size=20)),
+                max_size=12), st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_common_values_counts_each_rows_shared_values(rows, cut):
+    sa = pa.array([sorted(a) for a, _ in rows], pa.list_(pa.uint32()))
+    sb = pa.array([sorted(b | set(list(a)[:3])) for a, b in rows], pa.list_(pa.uint32()))
+    sa, sb = sa.slice(min(cut, len(rows))), sb.slice(min(cut, len(rows)))  # batches are slices
+    expected = [len(set(x.as_py()) & set(y.as_py())) for x, y in zip(sa, sb, strict=True)]
+    assert common_values(sa, sb).tolist() == expected
