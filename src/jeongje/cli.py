@@ -231,6 +231,38 @@ def dedup_curve(bands: int, rows: int, threshold: float) -> None:
                f"false-negative area above it: {fn:.4f}")
 
 
+@main.group()
+def decontam() -> None:
+    """Benchmark decontamination: build an index of benchmark items."""
+
+
+@decontam.command("index")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="the index file to write (.npz)")
+@click.option("--benchmarks", "descriptions", multiple=True, help="YAML file describing more benchmarks")
+@click.option("--only", multiple=True, help="index only this benchmark (repeatable)")
+@click.option("--n", type=click.IntRange(min=4), default=10, show_default=True, help="n-gram length in folded characters")
+@click.option("--max-df", type=click.IntRange(min=1), default=50, show_default=True,
+              help="n-grams in more items than this are left out (stock phrases)")
+@click.option("--min-ngrams", type=click.IntRange(min=1), default=15, show_default=True,
+              help="items with fewer n-grams are listed as too short to match")
+@_friendly
+def decontam_index(paths: tuple[str, ...], output: str, descriptions: tuple[str, ...], only: tuple[str, ...],
+                   n: int, max_df: int, min_ngrams: int) -> None:
+    """Index the benchmark files under PATHS (folders or files; NAME=PATH takes every data
+    file under PATH as benchmark NAME). Use it with `decontaminate: {index: OUTPUT}`."""
+    from . import decontam as dc
+    from .summary import render_table
+
+    header = dc.build(list(paths), output, list(descriptions), list(only), n, max_df, min_ngrams)
+    rows = [{"benchmark": name, "items": c["items"], "too short": c["too_short"],
+             "files": sum(1 for s in header["sources"] if s["benchmark"] == name)}
+            for name, c in sorted(header["per_benchmark"].items())]
+    click.echo(render_table(rows, ["benchmark", "items", "too short", "files"]))
+    click.echo(f"{output}: {header['ngrams']:,} n-grams (n={n}, {header['common_ngrams']:,} common ones left out), "
+               f"built in {header['build_seconds']} s, blake2b {header['checksum']}")
+
+
 def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) -> None:
     from .summary import manifest_rows, render_table
 
