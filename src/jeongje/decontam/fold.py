@@ -39,11 +39,16 @@ def _markers(text: str) -> list[tuple[int, int]]:
     for m in _MARKER_END.finditer(text):
         end = m.start()
         start = end
-        while start > 0 and end - start < 3 and not text[start - 1].isspace():
+        while start > 0 and end - start < 3 and not _boundary(text[start - 1]):
             start -= 1
-        if (start == 0 or text[start - 1].isspace()) and _MARKER_BODY.fullmatch(text, start, end):
+        if (start == 0 or _boundary(text[start - 1])) and _MARKER_BODY.fullmatch(text, start, end):
             spans.append((start, end + 1))
     return spans
+
+
+def _boundary(ch: str) -> bool:
+    """What may stand before a marker: whitespace, or the end of a tag or entity."""
+    return ch.isspace() or ch in ">;"
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray]:
