@@ -30,6 +30,7 @@ import random
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,14 @@ def build(data: Path, seed: int = 7, per_benchmark: int = 30, skip: set[tuple[st
                 out.append({"id": f"{bench}/{way}/{len(out)}", "text": _plant(host, leak, rng),
                             "benchmark": bench, "item": item.id, "way": way, "host": host_id})
     return out
+
+
+@dataclass(frozen=True)
+class Found:
+    """One item a matcher reported for a document."""
+
+    benchmark: str
+    item: str
 
 
 def score(records: list[dict[str, Any]], found: list[list[Any]]) -> dict[str, Any]:

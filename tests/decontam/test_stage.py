@@ -117,3 +117,27 @@ def test_cli_builds_an_index_and_prints_counts(tmp_path):
     assert "exam" in result.output and "reading" in result.output and "blake2b" in result.output
     result = CliRunner().invoke(main, ["decontam", "index", str(tmp_path / "nothing"), "-o", str(tmp_path / "j.npz")])
     assert result.exit_code == 2 and result.output.startswith("error: ")
+
+
+def test_report_counts_items_and_documents_per_benchmark(setup):
+    from click.testing import CliRunner
+
+    from jeongje.cli import main
+
+    tmp, _ = setup
+    docs = [{"id": "a", "text": _page(EXAM[0]), "url": "https://study.example.kr/1"},
+            {"id": "b", "text": _page(EXAM[0]), "url": "https://quiz.example.kr/2"},
+            {"id": "c", "text": _page(EXAM[2]), "url": "https://study.example.kr/3"},
+            {"id": "d", "text": f"{INTRO} {OUTRO}"}]
+    inputs = write_jsonl(tmp / "many.jsonl", docs)
+    for policy in ("drop", "remove"):
+        out = tmp / f"out-{policy}"
+        jeongje.run(str(inputs), out, _recipe(tmp / "bench.npz", policy=policy), progress=False)
+        result = CliRunner().invoke(main, ["decontam", "report", str(out), "--json", str(tmp / "r.json")])
+        assert result.exit_code == 0, result.output
+        summary = json.loads((tmp / "r.json").read_text(encoding="utf-8"))
+        assert summary["documents"] == 3
+        assert summary["benchmarks"][0] == {"benchmark": "exam", "items_found": 2, "items": 4, "documents": 3,
+                                            "top_domains": "study.example.kr (2), quiz.example.kr (1)"}
+        assert [(i["item"], i["documents"]) for i in summary["items"]] == [("science-test:0", 2), ("science-test:2", 1)]
+        assert "science-test:0" in result.output

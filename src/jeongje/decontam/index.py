@@ -71,6 +71,7 @@ class Index:
     benchmarks: list[str]
     header: dict[str, Any] = field(default_factory=dict)
     checksum: str = ""
+    _bits: tuple[int, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def save(self, path: str | Path) -> str:
         """Write the index to `path` (an `.npz` file); return its checksum."""
@@ -102,14 +103,13 @@ class Index:
         hashes = ngram_hashes(cps, self.n)
         if not len(hashes):
             return out
-        k = np.searchsorted(self.keys, hashes)
+        pos = np.flatnonzero(self._maybe(hashes) & (doc[: len(hashes)] == doc[self.n - 1:]))  # within one text
+        k = np.searchsorted(self.keys, hashes[pos])
         np.minimum(k, len(self.keys) - 1, out=k)
-        hit = self.keys[k] == hashes
-        hit &= doc[: len(hashes)] == doc[self.n - 1:]  # a window within one text
-        pos = np.flatnonzero(hit)
+        hit = self.keys[k] == hashes[pos]
+        pos, key = pos[hit], k[hit]
         if len(pos) < min_ngrams:
             return out
-        key = k[pos]
         lo, hi = self.starts[key], self.starts[key + 1]
         count = hi - lo
         first = np.repeat(lo - (np.cumsum(count) - count), count)
@@ -135,6 +135,20 @@ class Index:
         for matches in out:
             matches.sort(key=lambda m: (m.spans[0], m.benchmark, m.item))
         return out
+
+
+    def _maybe(self, hashes: np.ndarray) -> np.ndarray:
+        """A bitmap over the top bits of the keys: False means surely not in the index. One
+        memory access per n-gram instead of a binary search (most n-grams of a document are
+        in no benchmark); about 16 bits per key, so a few percent pass without being keys."""
+        if self._bits is None:
+            bits = max(16, min(30, int(np.ceil(np.log2(max(len(self.keys), 1) * 16)))))
+            flat = np.zeros(1 << bits, dtype=bool)
+            flat[(self.keys >> np.uint64(64 - bits)).astype(np.int64)] = True
+            self._bits = (bits, np.packbits(flat, bitorder="little"))
+        bits, packed = self._bits
+        at = (hashes >> np.uint64(64 - bits)).astype(np.int64)
+        return ((packed[at >> 3] >> (at & 7).astype(np.uint8)) & 1).astype(bool)
 
 
 def _runs(starts: np.ndarray, n: int, max_gap: int, where: np.ndarray) -> list[tuple[int, int]]:
