@@ -51,3 +51,13 @@ def write_benchmarks(root: Path) -> tuple[Path, Path]:
     spec = root / "benchmarks.yaml"
     spec.write_text(DESCRIPTIONS, encoding="utf-8")
     return root, spec
+
+
+def required_params(tmp_path: Path) -> dict[str, dict]:
+    """The parameters built-in stages cannot do without, by stage name: an index for
+    `decontaminate` (built here from the items above)."""
+    from jeongje import decontam
+
+    root, spec = write_benchmarks(tmp_path / "required-bench")
+    decontam.build([str(root)], str(tmp_path / "required.npz"), [str(spec)])
+    return {"decontaminate": {"index": str(tmp_path / "required.npz")}}
