@@ -10,10 +10,13 @@ pages reproduce them, one way per planted document:
   spacing      spaces dropped and added at random, some particles swapped (은/는, 이/가, 을/를)
   html         segments joined with <br>, <p>, &nbsp; as a pasted page keeps them
   nfd          the whole item in NFD (decomposed Hangul)
-  partial      the question with the first half of its options (items with options)
+  partial      the question with the first half of its options
   passage_only the passage alone (items with a passage and questions)
-  question_only the question alone (items with options whose question has 40+ letters:
-               a shorter stem such as `다음 중 옳은 것은?` does not identify an item)
+  question_only the question alone (items with options)
+
+The three partial ways are planted only where what stays has 40 letters or more: a
+shorter stem (`다음 중 옳은 것은?`), a 17-letter NLI premise or a COPA premise with one of
+its endings does not identify an item.
   commentary   the item cut by commentary lines between question and options
 
 The negatives are the unplanted corpora (all of ko-news-2019, petitions, ko-web). Nothing
@@ -105,12 +108,16 @@ def applies(item: Any, way: str) -> bool:
     """Whether a way of reproduction makes sense for an item (see the module docstring)."""
     passage, question, options = _parts(item)
     if way == "partial":
-        return len(options) >= 2
+        return len(options) >= 2 and _letters([*passage, *question, *options[: (len(options) + 1) // 2]]) >= 40
     if way == "passage_only":
-        return bool(passage) and bool(question or options)
+        return bool(passage) and bool(question or options) and _letters(passage) >= 40
     if way == "question_only":
-        return len(options) >= 2 and sum(ch.isalnum() for q in question for ch in q) >= 40
+        return len(options) >= 2 and _letters(question) >= 40
     return True
+
+
+def _letters(texts: list[str]) -> int:
+    return sum(ch.isalnum() for t in texts for ch in t)
 
 
 def render(item: Any, way: str, rng: random.Random) -> str:

@@ -3,10 +3,10 @@ documents the ways pages carry them (bench/decontam_planted.py, seed 7, 30 items
 benchmark and way), found by the `decontaminate` stage with its default parameters; and
 the unplanted corpora (ko-news-2019, petitions, ko-web), where nothing may be found.
 
-Minimums from the issue: recall >= 0.98 overall, false positives <= 1 per 10,000
-documents. Per way the issue asks 0.95; `partial`, `passage_only` and `question_only` do
-not reach it yet (short items lose most of their n-grams when cut), so their minimum here
-is lower and the floor file pins what they measure.
+Minimums from the issue: recall >= 0.98 overall and >= 0.95 per way, false positives
+<= 1 per 10,000 documents. `question_only` does not reach 0.95 yet (CLIcK questions that
+are mostly a stock opening such as `다음은 한국사회의 법에 대한 문제이다.`), so its minimum
+here is lower and the floor file pins what it measures.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from jeongje.record import Document, Source
 from tests.helpers import REPO, assert_floor, pinned
 
 BENCH = REPO / "bench" / "decontam_planted.py"
-LOWER = {"partial", "passage_only", "question_only"}  # below the issue's 0.95 for now
+LOWER = {"question_only"}  # below the issue's 0.95 for now
 
 
 def _planted():
@@ -54,7 +54,7 @@ def test_planted_benchmark_leaks_are_found_and_clean_corpora_stay_clean(shared_d
     print(scores)
     assert_floor("decontam", "planted_recall", scores["all"], 0.98)
     for way in planted.WAYS:
-        assert_floor("decontam", f"recall_{way}", scores[f"way:{way}"], 0.85 if way in LOWER else 0.95)
+        assert_floor("decontam", f"recall_{way}", scores[f"way:{way}"], 0.90 if way in LOWER else 0.95)
     negatives = planted.negatives(shared_data)
     false = [(nid, items) for (nid, _), items in zip(negatives, _found(stage, [t for _, t in negatives]), strict=True)
              if items]

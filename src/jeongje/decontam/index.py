@@ -13,7 +13,10 @@ Match (`find`): a document's n-grams are looked up with one `searchsorted`; an i
 found when the document holds at least `min_ngrams` of its n-grams and either a share
 `min_coverage` of them or, for an item with a passage, `long_ngrams` of them (a long
 passage reproduced without its questions; options that quote a statute, as KMMLU's do,
-are not enough on their own). The matched span is the run of matched windows (gaps of at most `max_gap`
+are not enough on their own). The passage and the question of an item are also indexed
+on their own (from `PART_MIN_NGRAMS` n-grams, about 40 letters): a page that carries
+only the question, or only the passage, is found when it holds `part_coverage` (80%) of
+that part's n-grams. An n-gram counts towards `max_df` once per item. The matched span is the run of matched windows (gaps of at most `max_gap`
 folded characters closed) mapped back to character offsets of the document.
 """
 
@@ -33,10 +36,13 @@ from . import fold as folding
 from .benchmarks import Item
 from .ngrams import ngram_hashes
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_N = 10
 DEFAULT_MAX_DF = 50
 DEFAULT_MIN_NGRAMS = 15
+PART_MIN_NGRAMS = 30  # a passage or question on its own is indexed from about 40 letters
+WHOLE, PASSAGE, QUESTION = 0, 1, 2
+PARTS = ("item", "passage", "question")
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Match:
     matched: int  # distinct n-grams of the item found
     ngrams: int  # the item's n-grams in the index
     spans: list[tuple[int, int]]  # character offsets into the document
+    part: str = "item"  # what was found: the whole item, or its passage or question alone
 
     @property
     def coverage(self) -> float:
@@ -55,7 +62,7 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         return {"benchmark": self.benchmark, "item": self.item, "coverage": round(self.coverage, 3),
-                "ngrams": self.matched, "spans": [list(s) for s in self.spans]}
+                "ngrams": self.matched, "part": self.part, "spans": [list(s) for s in self.spans]}
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Index:
     item_ngrams: np.ndarray  # int32 informative n-grams per item
     item_bench: np.ndarray  # int16 benchmark number per item
     item_passage: np.ndarray  # bool: the item has a passage (the long-match rule applies)
+    item_part: np.ndarray  # uint8: WHOLE, or the PASSAGE or QUESTION of the item on its own
     item_ids: list[str]
     benchmarks: list[str]
     header: dict[str, Any] = field(default_factory=dict)
@@ -83,7 +91,7 @@ class Index:
         with tmp.open("wb") as f:
             np.savez(f, keys=self.keys, starts=self.starts, postings=self.postings,
                      item_ngrams=self.item_ngrams, item_bench=self.item_bench,
-                     item_passage=self.item_passage, header=raw)
+                     item_passage=self.item_passage, item_part=self.item_part, header=raw)
         tmp.replace(path)
         self.checksum = file_checksum(path)
         return self.checksum
@@ -93,7 +101,7 @@ class Index:
         return self.find_many([text], **params)[0]
 
     def find_many(self, texts: list[str], min_coverage: float = 0.4, min_ngrams: int = DEFAULT_MIN_NGRAMS,
-                  long_ngrams: int = 40, max_gap: int = 64) -> list[list[Match]]:
+                  long_ngrams: int = 40, max_gap: int = 64, part_coverage: float = 0.8) -> list[list[Match]]:
         """For each text, the items it contains (see the module docstring), in order of
         their first span. All texts are folded, hashed and looked up together."""
         out: list[list[Match]] = [[] for _ in texts]
@@ -123,15 +131,23 @@ class Index:
         distinct[1:] = (pair_s[1:] != pair_s[:-1]) | (keys_s[1:] != keys_s[:-1])
         cand, matched = np.unique(pair_s[distinct], return_counts=True)
         cand_items = cand % len(self.item_ids)
-        share = np.ceil(min_coverage * self.item_ngrams[cand_items])
-        need = np.maximum(min_ngrams, np.where(self.item_passage[cand_items], np.minimum(share, long_ngrams), share))
+        total = self.item_ngrams[cand_items]
+        share = np.ceil(min_coverage * total)
+        whole = np.where(self.item_passage[cand_items], np.minimum(share, long_ngrams), share)
+        need = np.maximum(min_ngrams, np.where(self.item_part[cand_items] == WHOLE, whole,
+                                               np.ceil(part_coverage * total)))
         ok = matched >= need
+        best: dict[tuple[int, int, str], Match] = {}
         for p, got in zip(cand[ok].tolist(), matched[ok].tolist(), strict=True):
             d, item = divmod(p, len(self.item_ids))
-            starts = np.unique(at[pair == p])
-            spans = _runs(starts, self.n, max_gap, where)
-            out[d].append(Match(self.benchmarks[self.item_bench[item]], self.item_ids[item], got,
-                                int(self.item_ngrams[item]), spans))
+            match = Match(self.benchmarks[self.item_bench[item]], self.item_ids[item], got,
+                          int(self.item_ngrams[item]), _runs(np.unique(at[pair == p]), self.n, max_gap, where),
+                          PARTS[self.item_part[item]])
+            key = (d, int(self.item_bench[item]), match.item)
+            if key not in best or (match.part == "item", match.matched) > (best[key].part == "item", best[key].matched):
+                best[key] = match  # one match per item: the whole item before its parts
+        for (d, _, _), match in best.items():
+            out[d].append(match)
         for matches in out:
             matches.sort(key=lambda m: (m.spans[0], m.benchmark, m.item))
         return out
@@ -168,15 +184,19 @@ def build_index(items: Iterable[Item], n: int = DEFAULT_N, max_df: int = DEFAULT
     ids: list[str] = []
     bench_of: list[int] = []
     passage: list[bool] = []
+    part: list[int] = []
     texts: list[str] = []
     for item in items:
         if item.benchmark not in bench_no:
             bench_no[item.benchmark] = len(benchmarks)
             benchmarks.append(item.benchmark)
-        ids.append(item.id)
-        bench_of.append(bench_no[item.benchmark])
-        passage.append("passage" in item.roles)
-        texts.append("\n".join(item.texts))
+        for kind, text in _entries(item):
+            ids.append(item.id)
+            bench_of.append(bench_no[item.benchmark])
+            passage.append("passage" in item.roles)
+            part.append(kind)
+            texts.append(text)
+    is_part = np.asarray(part, dtype=np.uint8) > 0
     chunks, lengths = [], []
     for lo in range(0, len(texts), 20000):  # in slices, to bound the memory of one pass
         cps, _, doc = folding.fold_many(texts[lo:lo + 20000])
@@ -192,26 +212,39 @@ def build_index(items: Iterable[Item], n: int = DEFAULT_N, max_df: int = DEFAULT
     once = np.ones(len(all_hashes), dtype=bool)  # each (n-gram, item) once
     once[1:] = (all_hashes[1:] != all_hashes[:-1]) | (owner[1:] != owner[:-1])
     all_hashes, owner = all_hashes[once], owner[once]
-    keys, df = np.unique(all_hashes, return_counts=True)
-    common = df > max_df
+    keys, first, df = np.unique(all_hashes, return_index=True, return_counts=True)
+    whole_rows = np.concatenate(([0], np.cumsum(~is_part[owner])))  # df counts whole items only
+    common = (whole_rows[first + df] - whole_rows[first]) > max_df
     drop = np.repeat(common, df)
     informative = np.bincount(owner[~drop], minlength=len(ids)).astype(np.int32)
-    short = informative < min_ngrams
+    short = informative < np.where(is_part, PART_MIN_NGRAMS, min_ngrams)
     keep = ~drop & ~short[owner]
     owner, all_hashes = owner[keep], all_hashes[keep]
     keys, df = np.unique(all_hashes, return_counts=True)
     starts = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
     informative[short] = 0
     per_bench: dict[str, dict[str, int]] = {b: {"items": 0, "too_short": 0} for b in benchmarks}
-    for b, s in zip(bench_of, short.tolist(), strict=True):
-        per_bench[benchmarks[b]]["items"] += 1
-        per_bench[benchmarks[b]]["too_short"] += int(s)
+    for b, s, p in zip(bench_of, short.tolist(), is_part.tolist(), strict=True):
+        if not p:
+            per_bench[benchmarks[b]]["items"] += 1
+            per_bench[benchmarks[b]]["too_short"] += int(s)
     header = {"max_df": max_df, "min_ngrams": min_ngrams, "common_ngrams": int(common.sum()),
               "sources": sources or [], "per_benchmark": per_bench,
-              "too_short": [[benchmarks[bench_of[i]], ids[i]] for i in np.flatnonzero(short).tolist()],
+              "too_short": [[benchmarks[bench_of[i]], ids[i]] for i in np.flatnonzero(short & ~is_part).tolist()],
               "build_seconds": round(time.perf_counter() - t0, 2)}
     return Index(n, keys, starts, owner, informative, np.asarray(bench_of, dtype=np.int16),
-                 np.asarray(passage, dtype=bool), ids, benchmarks, header)
+                 np.asarray(passage, dtype=bool), np.asarray(part, dtype=np.uint8), ids, benchmarks, header)
+
+
+def _entries(item: Item) -> list[tuple[int, str]]:
+    """What an item is indexed as: the whole item, and on their own its passage (when it
+    has questions or options too) and its question (when it has a passage or options)."""
+    out = [(WHOLE, "\n".join(item.texts))]
+    roles = set(item.roles)
+    for kind, role in ((PASSAGE, "passage"), (QUESTION, "question")):
+        if role in roles and len(roles) > 1:
+            out.append((kind, "\n".join(t for t, r in zip(item.texts, item.roles, strict=True) if r == role)))
+    return out
 
 
 def load_index(path: str | Path) -> Index:
@@ -220,14 +253,14 @@ def load_index(path: str | Path) -> Index:
     try:
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(bytes(z["header"]).decode("utf-8"))
-            arrays = {k: z[k] for k in ("keys", "starts", "postings", "item_ngrams", "item_bench", "item_passage")}
+            arrays = {k: z[k] for k in ("keys", "starts", "postings", "item_ngrams", "item_bench", "item_passage", "item_part")}
     except (OSError, KeyError, ValueError) as e:
         raise ValueError(f"{path} is not a decontamination index ({e}); build one with `jeongje decontam index`") from e
     if header.get("format") != FORMAT or header.get("fold_version") != folding.VERSION:
         raise ValueError(f"{path} was built by another version of the index (format {header.get('format')}, "
                          f"folding {header.get('fold_version')}); rebuild it with `jeongje decontam index`")
     return Index(int(header["n"]), arrays["keys"], arrays["starts"], arrays["postings"], arrays["item_ngrams"],
-                 arrays["item_bench"], arrays["item_passage"], header.pop("item_ids"), header.pop("benchmarks"), header,
+                 arrays["item_bench"], arrays["item_passage"], arrays["item_part"], header.pop("item_ids"), header.pop("benchmarks"), header,
                  file_checksum(path))
 
 

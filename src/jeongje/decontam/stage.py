@@ -43,6 +43,7 @@ class Decontaminator(Stage):
     min_ngrams: int = 15
     long_ngrams: int = 40
     max_gap: int = 64
+    part_coverage: float = 0.8
     margin: int = 30
 
     def __post_init__(self) -> None:
@@ -50,8 +51,9 @@ class Decontaminator(Stage):
             raise ValueError("decontaminate needs `index`: the file written by `jeongje decontam index`")
         if not Path(self.index).is_file():
             raise ValueError(f"index: {self.index} not found; build it with `jeongje decontam index BENCH... -o {self.index}`")
-        if not 0 < self.min_coverage <= 1:
-            raise ValueError(f"min_coverage: {self.min_coverage} is not in (0, 1]")
+        for param in ("min_coverage", "part_coverage"):
+            if not 0 < getattr(self, param) <= 1:
+                raise ValueError(f"{param}: {getattr(self, param)} is not in (0, 1]")
         actual = file_checksum(self.index)
         if self.index_checksum and self.index_checksum != actual:
             raise ValueError(f"index: {self.index} has checksum {actual}, not the index_checksum "
@@ -83,7 +85,7 @@ class Decontaminator(Stage):
         assert self._index is not None
         found = self._index.find_many([d.text for d in docs], min_coverage=self.min_coverage,
                                       min_ngrams=self.min_ngrams, long_ngrams=self.long_ngrams,
-                                      max_gap=self.max_gap)
+                                      max_gap=self.max_gap, part_coverage=self.part_coverage)
         return [self._apply(doc, matches) for doc, matches in zip(docs, found, strict=True)]
 
     def _apply(self, doc: Document, matches: list[Match]) -> Drop | None:
