@@ -63,9 +63,17 @@ def test_pip_check_passes_and_every_stage_sets_up_from_the_installed_package(ins
 import jeongje, json
 from jeongje.registry import registry
 assert "site-packages" in jeongje.__file__, jeongje.__file__  # the installed copy, not the checkout
+import pathlib
+from jeongje import decontam
+folder = pathlib.Path("bench/kmmlu/data")  # an item of our own, read with the shipped descriptions
+folder.mkdir(parents=True)
+(folder / "own-test.csv").write_text("question,answer,A,B,C,D\\n광합성에서 빛에너지를 흡수하는 색소로 "
+                                     "옳은 것은 무엇인가?,1,엽록소,헤모글로빈,멜라닌,케라틴\\n", encoding="utf-8")
+assert decontam.build(["bench"], "bench.npz")["per_benchmark"] == {"kmmlu": {"items": 1, "too_short": 0}}
+required = {"decontaminate": {"index": "bench.npz"}}  # stages that need a file of yours
 names = []
 for name, cls in sorted(registry().items()):
-    stage = cls()
+    stage = cls(**required.get(name, {}))
     stage.check()
     stage.setup()
     names.append(name)

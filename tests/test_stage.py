@@ -13,8 +13,11 @@ from jeongje.stage import BucketShuffle, GlobalStage, Resources, Stage
 
 
 @pytest.mark.parametrize("name", sorted(registry()))
-def test_declarations_match_what_each_stage_does(name):
+def test_declarations_match_what_each_stage_does(name, tmp_path):
+    from tests.decontam.helpers import required_params
+
     cls = registry()[name]
+    params = required_params(tmp_path).get(name, {})
     # batched: the runner hands whole batches only to a stage that says it has its own
     assert cls.batched == (cls.process_batch is not Stage.process_batch), name
     if issubclass(cls, GlobalStage):
@@ -25,7 +28,7 @@ def test_declarations_match_what_each_stage_does(name):
         stage = cls()
         assert stage.resources().memory == getattr(stage, "memory_limit", None), name
     else:
-        assert cls().resources() == Resources(), name
+        assert cls(**params).resources() == Resources(), name
 
 
 def test_only_minhash_offers_the_bucket_shuffle():

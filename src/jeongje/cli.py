@@ -275,6 +275,78 @@ def dedup_curve(bands: int, rows: int, threshold: float, verify: str) -> None:
                f"false-negative area above it: {fn:.4f}")
 
 
+@main.group()
+def decontam() -> None:
+    """Benchmark decontamination: build an index of benchmark items."""
+
+
+@decontam.command("index")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="the index file to write (.npz)")
+@click.option("--benchmarks", "descriptions", multiple=True, help="YAML file describing more benchmarks")
+@click.option("--only", multiple=True, help="index only this benchmark (repeatable)")
+@click.option("--n", type=click.IntRange(min=4), default=10, show_default=True, help="n-gram length in folded characters")
+@click.option("--max-df", type=click.IntRange(min=1), default=50, show_default=True,
+              help="n-grams in more items than this are left out (stock phrases)")
+@click.option("--min-ngrams", type=click.IntRange(min=1), default=15, show_default=True,
+              help="items with fewer n-grams are listed as too short to match")
+@_friendly
+def decontam_index(paths: tuple[str, ...], output: str, descriptions: tuple[str, ...], only: tuple[str, ...],
+                   n: int, max_df: int, min_ngrams: int) -> None:
+    """Index the benchmark files under PATHS (folders or files; NAME=PATH takes every data
+    file under PATH as benchmark NAME). Use it with `decontaminate: {index: OUTPUT}`."""
+    from . import decontam as dc
+    from .summary import render_table
+
+    header = dc.build(list(paths), output, list(descriptions), list(only), n, max_df, min_ngrams)
+    rows = [{"benchmark": name, "items": c["items"], "too short": c["too_short"],
+             "files": sum(1 for s in header["sources"] if s["benchmark"] == name)}
+            for name, c in sorted(header["per_benchmark"].items())]
+    click.echo(render_table(rows, ["benchmark", "items", "too short", "files"]))
+    click.echo(f"{output}: {header['ngrams']:,} n-grams (n={n}, {header['common_ngrams']:,} common ones left out), "
+               f"built in {header['build_seconds']} s, blake2b {header['checksum']}")
+
+
+@decontam.command("report")
+@click.argument("output", callback=_local_output(exists=True))
+@click.option("--items", "show_items", type=click.IntRange(min=0), default=20, show_default=True,
+              help="items to list, most widespread first")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="write every item found to this JSON file")
+@_friendly
+def decontam_report(output: str, show_items: int, json_path: str | None) -> None:
+    """Per benchmark and item, how many documents of finished run OUTPUT held it, and where."""
+    import json
+
+    from .api import read_documents, read_ledger, read_manifest
+    from .decontam.index import load_index
+    from .decontam.report import summarise
+    from .errors import InputError
+    from .summary import render_table
+
+    manifest = read_manifest(output)
+    specs = [s for s in manifest["recipe"]["stages"] if s["stage"] == "decontaminate"]
+    if not specs:
+        raise InputError(f"{output}: the run's recipe has no decontaminate stage")
+    index_items = None
+    try:
+        header = load_index(specs[0]["params"]["index"]).header
+        index_items = {k: v["items"] for k, v in header["per_benchmark"].items()}
+    except (OSError, ValueError):
+        click.echo(f"note: index {specs[0]['params']['index']} not readable; item totals left out", err=True)
+    ledger = read_ledger(output).select(["id", "outcome", "reason", "detail", "publisher", "domain"]).to_pylist()
+    documents = read_documents(output).select(["id", "metadata"]).to_pylist()
+    summary = summarise(ledger, documents, index_items)
+    click.echo(f"{summary['documents']:,} documents held benchmark items "
+               f"(policy {specs[0]['params']['policy']})")
+    click.echo(render_table(summary["benchmarks"], ["benchmark", "items_found", "items", "documents", "top_domains"]))
+    if show_items and summary["items"]:
+        rows = [{**i, "domains": ", ".join(i["domains"])} for i in summary["items"][:show_items]]
+        click.echo(render_table(rows, ["benchmark", "item", "documents", "domains"]))
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as f:
+            json.dump(summary, f, ensure_ascii=False, indent=1)
+
+
 def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) -> None:
     from .summary import manifest_rows, render_table
 

@@ -12,6 +12,7 @@ import dataclasses
 import typing
 from typing import Any
 
+from .decontam.stage import Decontaminator
 from .dedup.exact import ExactDeduplicator
 from .dedup.lines import RepeatedLineRemover
 from .dedup.minhash import MinHashDeduplicator
@@ -33,7 +34,7 @@ from .stages.spam import SpamFilter
 BUILTINS: tuple[type[Stage], ...] = (
     HtmlExtract, MojibakeRepair, UnicodeNormalizer, KoreanLanguageFilter, RightsFilter,
     RepetitionRepairer, BoilerplateRemover, SpamFilter, PiiRedactor, LengthFilter,
-    RepetitionFilter, QualityFilter, RepeatedLineRemover, ExactDeduplicator, MinHashDeduplicator,
+    RepetitionFilter, QualityFilter, Decontaminator, RepeatedLineRemover, ExactDeduplicator, MinHashDeduplicator,
 )
 _BUILTIN = {cls.name: cls for cls in BUILTINS}
 _ADDED: dict[str, type[Stage]] = {}
