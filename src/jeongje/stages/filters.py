@@ -63,10 +63,15 @@ class KoreanLanguageFilter(Stage):
     version: ClassVar[int] = 2
     reasons: ClassVar[frozenset[str]] = frozenset({"language"})
     description: ClassVar[str] = "drop documents that are not Korean (Hangul share of letters)"
+    thresholds: ClassVar[dict[str, str]] = {"language": "min_hangul_share"}
 
     min_hangul_share: float = 0.4
-    han_weight: float = 0.25  # Korean prose uses some Hanja; Chinese text is all Han
+    """Min share of Hangul among the letters (Hangul counted in jamo, Hanja weighted)."""
+    han_weight: float = 0.25
+    """Weight of a Han character among the letters: Korean prose uses some Hanja; Chinese
+    text is all Han."""
     min_letters: int = 2
+    """Min letters of any script; fewer (digits, symbols, an empty text) is dropped."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_hangul_share <= 1:
@@ -93,9 +98,12 @@ class LengthFilter(Stage):
     version: ClassVar[int] = 1
     reasons: ClassVar[frozenset[str]] = frozenset({"too_short", "too_long"})
     description: ClassVar[str] = "drop documents outside a length range"
+    thresholds: ClassVar[dict[str, str]] = {"too_short": "min_chars", "too_long": "max_chars"}
 
     min_chars: int = 100
+    """Min non-space characters (korean-news 100: a news brief; korean-web 20)."""
     max_chars: int = 0
+    """Max non-space characters; 0: no upper limit."""
 
     def __post_init__(self) -> None:
         if self.min_chars < 0 or self.max_chars < 0:

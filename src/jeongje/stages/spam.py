@@ -161,6 +161,7 @@ class SpamFilter(Stage):
     version: ClassVar[int] = 1
     reasons: ClassVar[frozenset[str]] = frozenset({"spam"})
     description: ClassVar[str] = "drop gambling/adult/loan spam (vocabulary density + contacts)"
+    thresholds: ClassVar[dict[str, str]] = {"spam": "threshold"}
 
     threshold: float = 2.0
     """Drop when the score reaches this. One ad-only term with one contact scores 2; three
