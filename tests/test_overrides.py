@@ -223,3 +223,24 @@ def test_a_script_with_its_own_stage_needs_the_main_guard_and_is_told_so(tmp_pat
     else:
         assert result.returncode != 0
         assert 'if __name__ == "__main__":' in result.stderr and "clean.laughter" in result.stderr
+
+
+def test_scores_of_kept_documents_on_request(tmp_path):
+    out = tmp_path / "out"
+    result = jeongje_cli("run", "-i", reviews(tmp_path), "-o", out, "-r", "korean-web", "--text-field", "review",
+                         "--id-field", "review_id", "--workers", "1", "--set", "filter.quality.scores=true",
+                         "--set", "filter.length.scores=true", "--set", "filter.spam.scores=true")
+    assert result.returncode == 0, result.stderr
+    docs = {r["id"]: _meta(r["metadata"]) for r in jeongje.read_documents(out).to_pylist()}
+    scores = docs["r1"]["scores"]
+    assert scores["filter.length"] == {"chars": len("".join(REVIEWS[1].split()))}
+    assert scores["filter.quality"]["words"] == round(sum("가" <= c <= "힣" for c in REVIEWS[1]) / 3.26)
+    assert {"mean_word_length", "alpha_words_ratio"} <= set(scores["filter.quality"])
+    assert scores["filter.spam"] == {"score": 0.0}
+    plain = jeongje.run(reviews(tmp_path), tmp_path / "plain", "korean-web", workers=1, progress=False,
+                        text_field="review", id_field="review_id")
+    assert all(not _meta(r["metadata"]).get("scores") for r in plain.documents().to_pylist())
+
+
+def _meta(value):
+    return value if isinstance(value, dict) else json.loads(value)

@@ -104,18 +104,26 @@ class LengthFilter(Stage):
     """Min non-space characters (korean-news 100: a news brief; korean-web 20)."""
     max_chars: int = 0
     """Max non-space characters; 0: no upper limit."""
+    scores: bool = False
+    """Store the measured length of a kept document in `metadata.scores["filter.length"]`."""
 
     def __post_init__(self) -> None:
         if self.min_chars < 0 or self.max_chars < 0:
             raise ValueError("min_chars and max_chars must be >= 0")
 
     def process(self, doc: Document) -> Drop | None:
-        return self._decide(nonspace_counts([doc.text])[0])
+        return self.process_batch([doc])[0]
 
     batched: ClassVar[bool] = True
 
     def process_batch(self, docs: list[Document]) -> list[Drop | None]:
-        return [self._decide(n) for n in nonspace_counts([d.text for d in docs])]
+        out = []
+        for doc, n in zip(docs, nonspace_counts([d.text for d in docs]), strict=True):
+            drop = self._decide(n)
+            if drop is None and self.scores:
+                doc.metadata.setdefault("scores", {})[self.name] = {"chars": n}
+            out.append(drop)
+        return out
 
     def _decide(self, n: int) -> Drop | None:  # n: non-space characters
         if n < self.min_chars:

@@ -148,6 +148,12 @@ class QualityFilter(Stage):
     min_alpha_words_ratio (Gopher). False for informal Korean: emoticons are punctuation
     there, and the rule then looks only at words with a letter or a digit."""
 
+    scores: bool = False
+    """Store every value measured on a kept document in `metadata.scores["filter.quality"]`
+    (words, mean_word_length, symbol ratios, alpha_words_ratio, line shares), to see where a
+    threshold cuts (`--set filter.quality.scores=true`); a drop's value is in its ledger
+    detail either way."""
+
     def __post_init__(self) -> None:
         check_fractions(self, "max_symbol_word_ratio", "max_ellipsis_lines_ratio",
                          "max_bullet_lines_ratio", "min_alpha_words_ratio",
@@ -165,9 +171,19 @@ class QualityFilter(Stage):
     def process_batch(self, docs: list[Document]) -> list[Drop | None]:
         texts = [d.text for d in docs]
         syllables = syllable_counts(texts) if self.syllables_per_word else [0] * len(texts)
-        return [self._decide(t, c, s) for t, c, s in zip(texts, word_classes(texts), syllables, strict=True)]
+        out = []
+        for doc, t, c, s in zip(docs, texts, word_classes(texts), syllables, strict=True):
+            values: dict[str, float] = {}
+            drop = self._decide(t, c, s, values)
+            if drop is None and self.scores:
+                doc.metadata.setdefault("scores", {})[self.name] = {k: rounded(v) for k, v in values.items()}
+            out.append(drop)
+        return out
 
-    def _decide(self, text: str, classes: tuple[int, int, int], syllables: int) -> Drop | None:
+    def _decide(self, text: str, classes: tuple[int, int, int], syllables: int,
+                values: dict[str, float]) -> Drop | None:
+        """The first rule the text fails; `values` receives every measured value (all of
+        them for a kept text)."""
         words = text.split()
         n_words = len(words)
         n_symbols, symbol_chars, n_non_alpha = classes
@@ -175,6 +191,7 @@ class QualityFilter(Stage):
         n_eojeol = n_real
         if self.syllables_per_word:
             n_real = max(n_real, round(syllables / self.syllables_per_word))
+        values["words"] = n_real
         if n_real < self.min_words:
             detail = {"value": n_real, "threshold": self.min_words}
             if n_real != n_eojeol:
@@ -187,7 +204,7 @@ class QualityFilter(Stage):
             keep = self.collapse_runs
             chars = sum(len(w) - sum(len(m.group()) - keep for m in self._run_re.finditer(w))
                         for w in (_URL.sub("", w) for w in words) if w and not _SYMBOLS_ONLY.fullmatch(w))
-        mean = chars / n_real
+        mean = values["mean_word_length"] = chars / n_real
         if self.min_avg_word_length and mean < self.min_avg_word_length:
             return Drop("word_length", {"value": rounded(mean), "threshold": self.min_avg_word_length})
         if self.max_avg_word_length and mean > self.max_avg_word_length:
@@ -196,6 +213,7 @@ class QualityFilter(Stage):
         if self.max_symbol_word_ratio and prose:
             ellipses = text.count("...") + text.count("…") if self.ellipsis_as_symbol else 0
             for sym, count in (("#", text.count("#")), ("…", ellipses)):
+                values["symbol_ratio_hash" if sym == "#" else "symbol_ratio_ellipsis"] = count / n_words
                 if count / n_words > self.max_symbol_word_ratio:
                     return Drop("symbol_ratio", {"value": rounded(count / n_words),
                                                  "threshold": self.max_symbol_word_ratio,
@@ -203,21 +221,23 @@ class QualityFilter(Stage):
         alpha = 1 - n_non_alpha / n_words
         if not self.symbol_words_alpha:
             alpha = 1 - (n_non_alpha - n_symbols) / n_eojeol if n_eojeol else 1.0
+        values["alpha_words_ratio"] = alpha
         if self.min_alpha_words_ratio and prose and alpha < self.min_alpha_words_ratio:
             return Drop("non_alpha_words", {"value": rounded(alpha),
                                             "threshold": self.min_alpha_words_ratio})
         if self.min_stopwords and prose:  # stop scanning as soon as enough are found
             found = sum(1 for _, _m in zip(range(self.min_stopwords),
                                            self._stop_re.finditer(text), strict=False))
+            values["stopwords_found"] = found  # counted up to min_stopwords
             if found < self.min_stopwords:
                 return Drop("no_stopwords", {"value": found, "threshold": self.min_stopwords})
         if "\n" in text:
             lines = [ln for ln in (s.strip() for s in text.split("\n")) if ln]
             if len(lines) >= max(self.min_lines, 1):
-                return self._lines(lines, n_words)
+                return self._lines(lines, n_words, values)
         return None
 
-    def _lines(self, lines: list[str], n_words: int) -> Drop | None:
+    def _lines(self, lines: list[str], n_words: int, values: dict[str, float]) -> Drop | None:
         n = len(lines)
         checks: list[tuple[str, float, float, bool]] = [
             # (reason, measured, threshold, True when the measured value must not exceed it)
@@ -233,6 +253,7 @@ class QualityFilter(Stage):
             ("newline_ratio", (n - 1) / n_words, self.max_newline_ratio, True),
         ]
         for reason, value, limit, is_max in checks:
+            values[reason] = value
             if limit and (value > limit if is_max else value < limit):
                 return Drop(reason, {"value": rounded(value), "threshold": limit})
         return None
