@@ -82,8 +82,10 @@ def _run_options(names: tuple[str, ...] | None = None) -> Callable[..., Any]:
             choices = literal_choices(hint)
             if choices and how.parse is None:
                 kw["type"] = click.Choice(choices)
+            elif hint is float:
+                kw["type"] = click.FloatRange(min=how.minimum)
             elif how.minimum is not None:
-                kw["type"] = click.IntRange(min=how.minimum)
+                kw["type"] = click.IntRange(min=int(how.minimum))
         if how.parse is not None:
             kw["callback"] = _parsed(how.parse, dict if origin is dict else None)
         decls = [flag, *([how.short] if how.short else []), f.name]
@@ -175,6 +177,15 @@ def stats(output: str, top: int) -> None:
     click.echo(render_table(rows, ["outcome", "stage", "reason", "documents", "share",
                                    "bytes_in", "bytes_out"]))
     _more_stats(output, top)
+    manifest = Path(output) / "manifest.json"
+    if manifest.is_file():
+        import json
+
+        from .cost import describe
+
+        cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost")
+        if cost:
+            click.echo(describe(cost))
 
 
 @main.group()
@@ -280,6 +291,10 @@ def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) 
                f"{c['quarantined']:,} quarantined  (conservation check passed)")
     click.echo(render_table(manifest_rows(manifest), ["outcome", "stage", "reason", "documents",
                                                       "share", "bytes_in", "bytes_out"]))
+    if "cost" in manifest:
+        from .cost import describe
+
+        click.echo(describe(manifest["cost"]))
     for warning in manifest.get("warnings", []):
         click.echo(f"warning: {warning['message']}")
     click.echo("outputs:")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .cost import run_cost
 from .errors import ConservationError
 from .io.card import write_card
 from .io.layout import DOCUMENTS, LEDGER, MANIFEST, WORK, part_name
@@ -73,6 +74,8 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "bytes": {"text_in": stats.bytes_in, "text_out": stats.bytes_out,
                   "files_in": sum(f.size for f in job.inputs)},
         "wall_seconds": round(wall_seconds, 3),
+        "cost": run_cost(stats, sum(f.size for f in job.inputs), wall_seconds, min(workers, len(job.shards)),
+                         job.options.watts_per_core, job.options.pue, job.options.grid_intensity),
         "conservation": conservation,
         "warnings": rule_warnings(job, stats),
     }

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .cost import GRID_KG_PER_KWH, PUE, WATTS_PER_CORE
 from .errors import ConfigError
 from .io.inputs import SHARD_BYTES
 from .io.originals import resolve_limit
@@ -31,7 +32,7 @@ class Declared:
     manifest: bool = True  # written to the manifest's `options`
     flag: str | None = None  # the command-line flag(s); default --name-with-dashes
     short: str | None = None
-    minimum: int | None = None
+    minimum: float | None = None
     metavar: str | None = None
     parse: Callable[[str], Any] | None = None  # turns a command-line string into the value
     path: bool = False  # a folder that must exist (command line)
@@ -118,6 +119,14 @@ class RunOptions:
     address: str | None = option(
         None, "With --executor ray: the cluster to join (auto, ray://head:10001); default: start a "
               "local Ray instance.", identity=False)
+    watts_per_core: float = option(
+        WATTS_PER_CORE, "Power of one busy core (W) for the manifest's energy estimate (cost.py).",
+        identity=False, minimum=0)
+    pue: float = option(PUE, "Power usage effectiveness of the data centre, for the energy estimate.",
+                        identity=False, minimum=1)
+    grid_intensity: float = option(
+        GRID_KG_PER_KWH, "kg CO2e per kWh of the electricity used, for the carbon estimate (default: "
+                         "Korea's national grid, 2023).", identity=False, minimum=0, flag="--grid-intensity")
     overwrite: bool = option(False, "Start afresh, replacing whatever run the output folder holds.",
                              identity=False, manifest=False)
     progress: bool = option(True, "Progress bar on a terminal, log lines otherwise.", identity=False,

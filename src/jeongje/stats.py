@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import resource
+import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 @dataclass
@@ -21,6 +29,8 @@ class Stats:
     edits: dict[str, dict[str, int]] = field(default_factory=dict)
     # input records that are not documents (WARC requests, non-HTML payloads), per kind
     skipped: dict[str, int] = field(default_factory=dict)
+    # the largest peak resident memory (bytes) of a process that did this work
+    peak_rss: int = 0
 
     def count(self, outcome: str, stage: str, reason: str, bytes_in: int, bytes_out: int,
               records: int = 1) -> None:
@@ -49,7 +59,8 @@ class Stats:
 
     def __add__(self, other: Stats) -> Stats:
         out = Stats(self.records + other.records,
-                    self.bytes_in + other.bytes_in, self.bytes_out + other.bytes_out)
+                    self.bytes_in + other.bytes_in, self.bytes_out + other.bytes_out,
+                    peak_rss=max(self.peak_rss, other.peak_rss))
         for src in (self, other):
             for k, v in src.outcomes.items():
                 slot = out.outcomes.setdefault(k, [0, 0, 0])
@@ -88,7 +99,8 @@ class Stats:
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "bytes_in": self.bytes_in,
                 "bytes_out": self.bytes_out, "outcomes": self.outcomes,
-                "stage_time": self.stage_time, "edits": self.edits, "skipped": self.skipped}
+                "stage_time": self.stage_time, "edits": self.edits, "skipped": self.skipped,
+                "peak_rss": self.peak_rss}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Stats:
@@ -96,4 +108,4 @@ class Stats:
                    {k: list(v) for k, v in d["outcomes"].items()},
                    {k: list(v) for k, v in d["stage_time"].items()},
                    {k: dict(v) for k, v in d.get("edits", {}).items()},
-                   dict(d.get("skipped", {})))
+                   dict(d.get("skipped", {})), int(d.get("peak_rss", 0)))

@@ -62,6 +62,7 @@ def dataset_card(out: Store, manifest: dict[str, Any]) -> str:
             "## Configs\n\n" + "\n".join(f"- `{c['config_name']}`: {WHAT[c['config_name']]}" for c in configs)
             + f"\n\n`metadata` of the documents is {shape.get(metadata.get('type', 'json'), 'JSON')}.\n\n"
             "```python\nfrom datasets import load_dataset\n\n" + loads + "\n```\n\n"
+            + _cost(manifest) +
             "## Rights\n\n"
             "The texts keep the rights of their authors and publishers: this card licenses nothing. "
             + (f"Documents whose rights reservation is {', '.join(f'`{c}`' for c in drop)} were dropped "
@@ -70,6 +71,19 @@ def dataset_card(out: Store, manifest: dict[str, Any]) -> str:
             + "Publishers that opt out after the run are removed with `jeongje optout`, which records each "
             "removal in the ledger. Personal data the `clean.pii` stage found is replaced by `<|TYPE|>`. "
             "Check the ledger and the licences of your sources before you train on or share this data.\n")
+
+
+def _cost(manifest: dict[str, Any]) -> str:
+    cost = manifest.get("cost")
+    if not cost:
+        return ""
+    a = cost["assumptions"]
+    return ("## What it cost\n\n"
+            f"{cost['cpu_seconds']:,.1f} CPU seconds ({cost['cpu_seconds_per_gb'] or 0:,.0f} per GB of input), "
+            f"peak memory {cost['peak_rss_bytes'] / 1e6:,.0f} MB per process; an estimated "
+            f"{cost['energy_kwh']:.3g} kWh and {cost['co2e_kg']:.3g} kg CO2e ({a['method']}: "
+            f"{a['watts_per_core']:g} W per busy core, PUE {a['pue']:g}, {a['grid_kg_co2e_per_kwh']:g} kg CO2e "
+            "per kWh); `cost` in `manifest.json` has the figures per stage.\n\n")
 
 
 def _rights_policy(manifest: dict[str, Any]) -> dict[str, str]:

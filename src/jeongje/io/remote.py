@@ -26,6 +26,11 @@ from .store import Store, json_text, spill_dir
 _MIRRORS: dict[tuple[str, str], Path] = {}  # (remote folder, key) -> local copy, per process
 
 
+#: URL protocol -> the jeongje extra that installs its fsspec filesystem (pyproject.toml)
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "abfss": "azure",
+          "adl": "azure"}
+
+
 class RemoteStore(Store):
     """A folder behind an fsspec URL; see the module docstring for how writes stay atomic.
     Failures other than a missing file become an OutputError naming the location."""
@@ -46,8 +51,9 @@ class RemoteStore(Store):
 
     def _open(self) -> None:
         protocol = self.url.split("://", 1)[0].rsplit("::", 1)[-1]
-        hint = "pip install 'jeongje[s3]'" if protocol in ("s3", "s3a") else \
-            f"install the fsspec package for {protocol}:// (gcsfs for gs://, adlfs for az://, ...)"
+        extra = EXTRAS.get(protocol)
+        hint = f"pip install 'jeongje[{extra}]'" if extra else \
+            f"install the fsspec package for {protocol}:// (see fsspec's list of known implementations)"
         try:
             import fsspec
         except ImportError as e:

@@ -114,7 +114,7 @@ def _run_summary(out: Path, m: dict[str, Any]) -> dict[str, Any]:
         "inputs": [{k: i.get(k) for k in ("name", "bytes", "format", "compression", "blake2b_128")}
                    for i in m.get("inputs", [])],
         "stage_seconds": [{"stage": k, **v} for k, v in m.get("stage_seconds", {}).items()],
-        "stage_versions": m.get("stage_versions", {}),
+        "stage_versions": m.get("stage_versions", {}), "cost": m.get("cost", {}),
         "conservation": m.get("conservation", {}), "optouts": m.get("optouts", []),
     }
 

@@ -26,7 +26,7 @@ from ..io.parts import ShardTable, rows_table, write_table
 from ..io.store import Store, spill_dir
 from ..record import Decision, dumps
 from ..stage import GlobalStage
-from ..stats import Stats
+from ..stats import Stats, peak_rss
 
 DECISION_CHUNK = 65536  # decisions turned into rows at a time
 SORT_MEMORY = "1GB"  # DuckDB's memory for sorting the decisions of a stage that declares none
@@ -70,6 +70,7 @@ def run_reduce(out: Store, step: int, stage: GlobalStage, shards: list[int], fin
             if isinstance(decisions, Generator):  # one stopped by an error holds its DuckDB
                 decisions.close()  # connection until it is closed
     stats.timed(f"{stage.name} (decide)", time.perf_counter() - wall, time.process_time() - cpu, n_rows)
+    stats.peak_rss = peak_rss()
     Markers(out, fingerprint).write_reduce(step, {"step": step, "stage": stage.name, "stats": stats.to_dict()})
     return stats
 

@@ -23,7 +23,7 @@ from ..io.web import Skipped
 from ..io.work import StepInput
 from ..io.writers import ShardWriter
 from ..record import Document, Quarantine
-from ..stats import Stats
+from ..stats import Stats, peak_rss
 from ..steps import Step
 from .batch import run_batch
 from .finish import finish_columns
@@ -87,6 +87,7 @@ def run_shard(task: ShardTask, step: Step, report: Report | None = None) -> Stat
     staged_cpu = sum(t[1] for t in stats.stage_time.values())
     stats.timed(IO_STAGE, time.perf_counter() - wall0 - staged_wall,
                 time.process_time() - cpu0 - staged_cpu, stats.records)
+    stats.peak_rss = peak_rss()
     Markers(task.out, task.fingerprint).write_shard(task.shard.index, step.index, {
         "shard": task.shard.index, "step": step.index, "file": task.shard.file.name,
         "start": task.shard.start, "end": task.shard.end, "stats": stats.to_dict()})

@@ -244,7 +244,7 @@
      ['quarantined', fmtInt(C.quarantined), 'unreadable or failing records'],
      ['text in → out', fmtBytes(b.text_in) + ' → ' + fmtBytes(b.text_out), fmtPct((b.text_out || 0) / (b.text_in || 1)) + ' of the text kept'],
      ['wall time', fmtSec(R.wall_seconds), fmtInt(R.shards) + ' shards, ' + fmtInt((R.options || {}).workers) + ' workers']
-    ].forEach(function (c) {
+    ].concat(costCards(R.cost || {})).forEach(function (c) {
       box.appendChild(el('div', {class: 'card card-' + c[0].replace(/\W+/g, '-')}, el('div', {class: 'card-label'}, c[0]),
                          el('div', {class: 'card-value'}, c[1]), el('div', {class: 'card-sub'}, c[2])));
     });
@@ -274,6 +274,14 @@
       {key: 'cpu', label: 'CPU', num: true, fmt: fmtSec}, {key: 'documents', label: 'documents', num: true, fmt: fmtInt},
       {key: 'rate', label: 'docs / CPU s', num: true, value: function (r) { return r.cpu > 0 ? Math.round(r.documents / r.cpu) : null; }, fmt: fmtInt}
     ], times);
+  }
+  function costCards(cost) {  // manifest "cost" (cost.py); runs before it have none
+    if (cost.cpu_seconds == null) { return []; }
+    var a = cost.assumptions || {};
+    var kwh = cost.energy_kwh || 0, kg = cost.co2e_kg || 0;
+    return [['CPU time', fmtSec(cost.cpu_seconds), (cost.cpu_seconds_per_gb != null ? fmtInt(Math.round(cost.cpu_seconds_per_gb)) + ' CPU s per GB, ' : '') + 'peak ' + fmtBytes(cost.peak_rss_bytes) + ' per process'],
+            ['energy, CO2e', (kwh >= 0.01 ? kwh.toFixed(3) + ' kWh' : (kwh * 1000).toFixed(3) + ' Wh') + ', ' + (kg >= 0.01 ? kg.toFixed(3) + ' kg' : (kg * 1000).toFixed(3) + ' g'),
+             'estimate: ' + a.watts_per_core + ' W/core, PUE ' + a.pue + ', ' + a.grid_kg_co2e_per_kwh + ' kg CO2e/kWh']];
   }
   function stageRank(stage) {
     var base = String(stage).split(' ')[0];
