@@ -26,7 +26,7 @@ from .job import Job, plan, prepare
 from .manifest import finalize
 from .options import RunOptions, describe
 from .progress import Progress
-from .recipe import Recipe, load_recipe
+from .recipe import Recipe, load_recipe, with_overrides
 
 
 @dataclass
@@ -60,7 +60,8 @@ def run(inputs: str | Path | list[str | Path], output: str | Path,
     inputs: JSONL (plain, .gz, .zst), Parquet, WARC, HTML or text files, folders or globs.
     output: the output folder (README "Output contract"): a local path, or any fsspec URL
         the workers can write (`s3://bucket/prefix`, `gs://...`, `file:///...`).
-    recipe: a built-in recipe name, a YAML path, or a `Recipe`.
+    recipe: a built-in recipe name, a YAML path, or a `Recipe`; `set={"STAGE.PARAM": value}`
+        changes parameters of it (as `--set`).
 
     Options (keyword arguments; the same as the `jeongje run` flags):
     {options}
@@ -69,8 +70,7 @@ def run(inputs: str | Path | list[str | Path], output: str | Path,
     MissingDependencyError (all JeongjeError).
     """
     settings = RunOptions.of(**options)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe)
+    recipe = with_overrides(recipe, settings.set) if isinstance(recipe, Recipe) else load_recipe(recipe, settings.set)
     for stage in recipe.stages:  # a broken installation stops here, before OUT is touched
         stage.check()
     started = time.monotonic()

@@ -224,23 +224,62 @@ def recipe() -> None:
 
 @recipe.command("show")
 @click.argument("name", default="korean-news")
+@click.option("--explain", is_flag=True,
+              help="Every parameter of every stage with its meaning, unit and default (and the "
+                   "value this recipe gives it), instead of YAML.")
+@click.option("--set", "overrides", multiple=True, metavar="STAGE.PARAM=VALUE",
+              callback=_parsed(lambda item: _override(item), dict), help="Show the recipe with this change (as run --set).")
 @_friendly
-def recipe_show(name: str) -> None:
-    """Print recipe NAME (built-in name or YAML file) fully resolved, as YAML to start from."""
+def recipe_show(name: str, explain: bool, overrides: dict[str, Any]) -> None:
+    """Print recipe NAME (built-in name or YAML file) fully resolved, as YAML to start from;
+    with --explain, what every parameter means."""
     from .recipe import load_recipe
 
-    click.echo(load_recipe(name).to_yaml(), nl=False)
+    loaded = load_recipe(name, overrides)
+    if not explain:
+        click.echo(loaded.to_yaml(), nl=False)
+        return
+    from .params import explained
+
+    click.echo(f"recipe {loaded.name}: {' '.join(loaded.description.split())}")
+    click.echo(f"change a parameter with: jeongje run ... -r {name} --set STAGE.PARAM=VALUE")
+    for stage in loaded.stages:
+        doc = " ".join((type(stage).__doc__ or stage.description).split())
+        click.echo(f"\n{stage.name}@{stage.version}: {doc}")
+        values = stage.params()
+        for p in explained(type(stage)):
+            value = values.get(p["name"], p["default"])
+            head = f"  {stage.name}.{p['name']} ({p['type']}{', ' + p['unit'] if p['unit'] else ''})"
+            shown = f"default {_yaml_value(p['default'])}"
+            if _yaml_value(value) != _yaml_value(p["default"]):
+                shown = f"{_yaml_value(value)} in this recipe, " + shown
+            click.echo(f"{head}: {shown}")
+            if p["help"]:
+                click.echo(f"      {p['help']}")
+
+
+def _override(item: str) -> tuple[str, Any]:
+    from .options import override_item
+
+    return override_item(item)
+
+
+def _yaml_value(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 @recipe.command("list")
 def recipe_list() -> None:
-    """List built-in recipes and registered stages."""
-    from .recipe import builtin_recipes
+    """List built-in recipes (what each is for) and registered stages."""
+    from .recipe import builtin_recipes, load_recipe
     from .registry import registry
 
     click.echo("recipes:")
     for name in builtin_recipes():
-        click.echo(f"  {name}")
+        description = " ".join(load_recipe(name).description.split())
+        click.echo(f"  {name:<12} {description.split(': ')[0].split('. ')[0].rstrip('.')}")
     click.echo("stages:")
     for name, cls in sorted(registry().items()):
         click.echo(f"  {name}@{cls.version}  {cls.description}")
@@ -361,6 +400,8 @@ def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) 
         from .cost import describe
 
         click.echo(describe(manifest["cost"]))
+    for warning in manifest.get("warnings", []):
+        click.echo(f"warning: {warning['message']}")
     click.echo("outputs:")
     for label, name in [("documents", "documents"), ("ledger", "ledger"), ("edits", "edits"),
                         ("manifest", "manifest.json")]:  # a Path, or the URL the run was given

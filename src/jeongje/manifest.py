@@ -77,6 +77,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "cost": run_cost(stats, sum(f.size for f in job.inputs), wall_seconds, min(workers, len(job.shards)),
                          job.options.watts_per_core, job.options.pue, job.options.grid_intensity),
         "conservation": conservation,
+        "warnings": rule_warnings(job, stats),
     }
     if read_optouts(job.out).num_rows:  # opt-outs applied after an earlier finish
         manifest = reconcile(local_folder(job.out), manifest)
@@ -84,6 +85,33 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
     write_card(job.out, manifest)
     job.out.remove_tree(WORK)  # intermediate files are only for resuming
     return manifest
+
+
+MOST = 0.5  # a rule that drops more than this share of the records is worth a warning
+
+
+def rule_warnings(job: Job, stats: Stats) -> list[dict[str, Any]]:
+    """One warning per rule (stage and reason) that dropped more than half of the records:
+    often a recipe made for other text (news thresholds on reviews), so it names the
+    parameter to change with `--set` and its current value."""
+    out = []
+    stages = {s.name: s for s in job.recipe.stages}
+    for row in stats.rows():
+        if row["outcome"] != "dropped" or row["documents"] <= MOST * stats.records:
+            continue
+        stage = stages.get(row["stage"])
+        param = type(stage).thresholds.get(row["reason"]) if stage is not None else None
+        share = row["documents"] / stats.records
+        where = f"{row['stage']}.{param}" if param else f"{row['stage']}.PARAM"
+        value = stage.params().get(param) if stage is not None and param else None
+        setting = f"--set {where}=VALUE" + (f" (now {json.dumps(value, ensure_ascii=False)})" if param else "")
+        message = (f"{row['stage']} {row['reason']} dropped {row['documents']:,} of {stats.records:,} records "
+                   f"({share:.1%}); if that is not meant, change it with {setting}, see `jeongje recipe "
+                   f"show {job.recipe.name} --explain`" + ("" if job.recipe.name == "korean-web" else
+                                                          ", or try -r korean-web for informal web text"))
+        out.append({"stage": row["stage"], "reason": row["reason"], "documents": row["documents"],
+                    "share": round(share, 4), "parameter": where, "message": message})
+    return out
 
 
 def check_conservation(job: Job, stats: Stats) -> dict[str, Any]:

@@ -66,10 +66,29 @@ def _storage_option(item: str) -> tuple[str, Any]:
         return key.strip(), value
 
 
+def override_item(item: str) -> tuple[str, Any]:
+    """STAGE.PARAM=VALUE; the value is read as YAML (20, 0.5, true, [a, b], {2: 0.3}), as
+    it would be written in a recipe file."""
+    import yaml
+
+    key, sep, value = item.partition("=")
+    if not sep or "." not in key.strip():
+        raise ValueError(f"expected STAGE.PARAM=VALUE (e.g. filter.length.min_chars=20), not {item!r}")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        return key.strip(), value
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """The settings of a run (see the field declarations for what each does)."""
 
+    set: dict[str, Any] = option(
+        {}, "Change one recipe parameter without copying the recipe: STAGE.PARAM=VALUE, e.g. "
+            "filter.length.min_chars=20 (the value as YAML); repeatable. Checked as the recipe "
+            "file is; `jeongje recipe show NAME --explain` lists every parameter.",
+        flag="--set", metavar="STAGE.PARAM=VALUE", parse=override_item)
     workers: int | None = option(
         None, "Worker processes (default: all cores). Output is the same for any value.",
         identity=False, short="-w", minimum=1)

@@ -59,14 +59,62 @@ def registry() -> dict[str, type[Stage]]:
     return {**_BUILTIN, **_ADDED}
 
 
-def build_stage(name: str, params: dict[str, Any] | None, path: str) -> Stage:
-    """Instantiate stage `name` with validated `params`; errors name `path` (e.g. stages[2])."""
+def unknown_stage(name: str, path: str) -> ConfigError:
+    """The error for a stage name nobody registered, with how to load a stage of your own."""
+    return ConfigError(
+        f"{path}.stage: unknown stage {name!r}; known stages: {', '.join(sorted(registry()))}. "
+        "A stage of your own is loaded by its module: list it in the recipe's `imports:` "
+        "(imports: [my_stages]; the module must be importable, e.g. on PYTHONPATH), or publish "
+        "it under the entry point group `jeongje.stages` (README: Writing a stage)")
+
+
+def stage_class(name: str, path: str) -> type[Stage]:
+    """The class of stage `name`: a built-in, one registered with `register`, or one that an
+    installed package declares under the entry point group `jeongje.stages` (loaded on
+    first use)."""
     stages = registry()
     if name not in stages:
-        raise ConfigError(
-            f"{path}.stage: unknown stage {name!r}; known stages: {', '.join(sorted(stages))}"
-        )
-    cls = stages[name]
+        _load_entry_point(name)
+        stages = registry()
+    if name not in stages:
+        raise unknown_stage(name, path)
+    return stages[name]
+
+
+ENTRY_POINT_GROUP = "jeongje.stages"
+
+
+def _load_entry_point(name: str) -> None:
+    """Load the entry point `name` of the group `jeongje.stages` (its value is a stage
+    class, `pkg.module:MyStage`, or a module that registers stages); registered here when
+    the class is not yet."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name != name:
+            continue
+        try:
+            loaded = ep.load()
+        except Exception as e:  # noqa: BLE001 - any failure of foreign code, named
+            raise ConfigError(f"entry point {ENTRY_POINT_GROUP}:{name} ({ep.value}) failed to load: "
+                              f"{type(e).__name__}: {e}") from e
+        if isinstance(loaded, type) and issubclass(loaded, Stage) and loaded.name not in registry():
+            register(loaded)
+
+
+def check_param(name: str, key: str, value: Any, path: str) -> Any:
+    """`value` checked and converted for parameter `key` of stage `name` (a ConfigError
+    names `path`, e.g. `--set filter.length.min_chars`)."""
+    cls = stage_class(name, path)
+    fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    if key not in fields:
+        raise ConfigError(f"{path}: unknown parameter for {name}; valid: {', '.join(sorted(fields)) or '(none)'}")
+    return coerce(value, typing.get_type_hints(cls)[key], path)
+
+
+def build_stage(name: str, params: dict[str, Any] | None, path: str) -> Stage:
+    """Instantiate stage `name` with validated `params`; errors name `path` (e.g. stages[2])."""
+    cls = stage_class(name, path)
     params = params or {}
     if not isinstance(params, dict):
         raise ConfigError(f"{path}.params: expected a mapping, got {type(params).__name__}")

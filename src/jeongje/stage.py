@@ -88,6 +88,9 @@ class Stage(ABC):
     #: a run starts and where a worker sets the stage up, so that a broken installation
     #: stops the run with one error instead of failing every document.
     requires: ClassVar[dict[str, str]] = {}
+    #: Drop reason -> the parameter that sets its threshold, named in the warning a run
+    #: gives when one rule drops more than half of the records (`--set STAGE.PARAM=...`).
+    thresholds: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A class that brings its own `process_batch` without saying `batched` is taken

@@ -88,7 +88,7 @@ class LocalExecutor:
                         raise JeongjeError(
                             f"a worker process died while processing shard {task.shard.index} "
                             f"({task.shard.file.name}); finished shards are kept: run the same "
-                            "command again to resume"
+                            "command again to resume" + _script_hint(job)
                         ) from e
                     progress.shard_done()
             _drain(reports, progress)
@@ -96,6 +96,17 @@ class LocalExecutor:
             for fut in futures:
                 fut.cancel()
             raise
+
+
+def _script_hint(job: Job) -> str:
+    """What to do when stages come from the script that runs jeongje: every worker imports
+    that script again (spawn), and without a `__main__` guard each one starts a run itself."""
+    mine = sorted(s.name for s in job.recipe.stages if type(s).__module__ == "__main__")
+    if not mine:
+        return ""
+    return (f". Stage {', '.join(mine)} is defined in the script that runs jeongje, which every worker "
+            "process imports again: put the call to jeongje.run under `if __name__ == \"__main__\":`, "
+            "or move the stage into a module and list it under the recipe's `imports:`")
 
 
 def _init_worker(recipe: dict[str, Any], reports: Any, parent: int | None = None) -> None:

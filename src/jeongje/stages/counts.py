@@ -112,3 +112,14 @@ def _word_classes(texts: list[str]) -> list[tuple[int, int, int]]:
         symbols = _SYMBOL_WORD.findall(texts[i])
         out[i] = len(symbols), sum(map(len, symbols)), len(_NON_ALPHA_WORD.findall(texts[i]))
     return out
+
+
+def syllable_counts(texts: list[str]) -> list[int]:
+    """Hangul syllable blocks (U+AC00..U+D7A3) in each text, a whole batch at once."""
+    return _in_chunks(_syllable_counts, texts)
+
+
+def _syllable_counts(texts: list[str]) -> list[int]:
+    points, _, starts = _classes(texts)
+    hangul = np.append((points >= 0xAC00) & (points <= 0xD7A3), False).astype(np.int64)
+    return [int(c) for c in np.add.reduceat(hangul, starts)]

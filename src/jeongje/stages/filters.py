@@ -63,10 +63,15 @@ class KoreanLanguageFilter(Stage):
     version: ClassVar[int] = 2
     reasons: ClassVar[frozenset[str]] = frozenset({"language"})
     description: ClassVar[str] = "drop documents that are not Korean (Hangul share of letters)"
+    thresholds: ClassVar[dict[str, str]] = {"language": "min_hangul_share"}
 
     min_hangul_share: float = 0.4
-    han_weight: float = 0.25  # Korean prose uses some Hanja; Chinese text is all Han
+    """Min share of Hangul among the letters (Hangul counted in jamo, Hanja weighted)."""
+    han_weight: float = 0.25
+    """Weight of a Han character among the letters: Korean prose uses some Hanja; Chinese
+    text is all Han."""
     min_letters: int = 2
+    """Min letters of any script; fewer (digits, symbols, an empty text) is dropped."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_hangul_share <= 1:
@@ -93,21 +98,32 @@ class LengthFilter(Stage):
     version: ClassVar[int] = 1
     reasons: ClassVar[frozenset[str]] = frozenset({"too_short", "too_long"})
     description: ClassVar[str] = "drop documents outside a length range"
+    thresholds: ClassVar[dict[str, str]] = {"too_short": "min_chars", "too_long": "max_chars"}
 
     min_chars: int = 100
+    """Min non-space characters (korean-news 100: a news brief; korean-web 20)."""
     max_chars: int = 0
+    """Max non-space characters; 0: no upper limit."""
+    scores: bool = False
+    """Store the measured length of a kept document in `metadata.scores["filter.length"]`."""
 
     def __post_init__(self) -> None:
         if self.min_chars < 0 or self.max_chars < 0:
             raise ValueError("min_chars and max_chars must be >= 0")
 
     def process(self, doc: Document) -> Drop | None:
-        return self._decide(nonspace_counts([doc.text])[0])
+        return self.process_batch([doc])[0]
 
     batched: ClassVar[bool] = True
 
     def process_batch(self, docs: list[Document]) -> list[Drop | None]:
-        return [self._decide(n) for n in nonspace_counts([d.text for d in docs])]
+        out = []
+        for doc, n in zip(docs, nonspace_counts([d.text for d in docs]), strict=True):
+            drop = self._decide(n)
+            if drop is None and self.scores:
+                doc.metadata.setdefault("scores", {})[self.name] = {"chars": n}
+            out.append(drop)
+        return out
 
     def _decide(self, n: int) -> Drop | None:  # n: non-space characters
         if n < self.min_chars:

@@ -94,6 +94,8 @@ class RepetitionFilter(Stage):
     reasons: ClassVar[frozenset[str]] = frozenset(
         {"dup_line_frac", "dup_para_frac", "top_ngram", "dup_ngram"})
     description: ClassVar[str] = "drop documents with many repeated lines, paragraphs or n-grams"
+    thresholds: ClassVar[dict[str, str]] = {"dup_line_frac": "dup_line_frac", "dup_para_frac": "dup_para_frac",
+                                            "top_ngram": "top_ngrams", "dup_ngram": "dup_ngrams"}
 
     dup_line_frac: float = 0.374
     """Max share of non-empty lines that repeat an earlier line (by count). FineWeb-2 kor_Hang

@@ -161,6 +161,7 @@ class SpamFilter(Stage):
     version: ClassVar[int] = 1
     reasons: ClassVar[frozenset[str]] = frozenset({"spam"})
     description: ClassVar[str] = "drop gambling/adult/loan spam (vocabulary density + contacts)"
+    thresholds: ClassVar[dict[str, str]] = {"spam": "threshold"}
 
     threshold: float = 2.0
     """Drop when the score reaches this. One ad-only term with one contact scores 2; three
@@ -174,6 +175,8 @@ class SpamFilter(Stage):
     """Cap on the contact count in the score."""
     extra_terms: dict[str, float] = field(default_factory=dict)
     """More terms and weights (>= 1 counts per occurrence), merged over the built-in list."""
+    scores: bool = False
+    """Store the spam score of a kept document in `metadata.scores["filter.spam"]`."""
 
     def __post_init__(self) -> None:
         if self.threshold <= 0 or self.density_words < 1:
@@ -193,4 +196,6 @@ class SpamFilter(Stage):
             detail: dict[str, Any] = {"score": ev.score, "threshold": self.threshold,
                                       "terms": ev.terms, "contacts": ev.contacts}
             return Drop("spam", detail)
+        if self.scores:
+            doc.metadata.setdefault("scores", {})[self.name] = {"score": ev.score}
         return None
