@@ -387,26 +387,9 @@ def decontam_report(output: str, show_items: int, json_path: str | None) -> None
 
 
 def _print_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) -> None:
-    from .summary import manifest_rows, render_table
+    from .summary import run_summary
 
-    c = manifest["counts"]
-    if resumed:
-        click.echo("resumed an earlier run of the same inputs and recipe")
-    click.echo(f"{c['records']:,} records: {c['kept']:,} kept, {c['dropped']:,} dropped, "
-               f"{c['quarantined']:,} quarantined  (conservation check passed)")
-    click.echo(render_table(manifest_rows(manifest), ["outcome", "stage", "reason", "documents",
-                                                      "share", "bytes_in", "bytes_out"]))
-    if "cost" in manifest:
-        from .cost import describe
-
-        click.echo(describe(manifest["cost"]))
-    for warning in manifest.get("warnings", []):
-        click.echo(f"warning: {warning['message']}")
-    click.echo("outputs:")
-    for label, name in [("documents", "documents"), ("ledger", "ledger"), ("edits", "edits"),
-                        ("manifest", "manifest.json")]:  # a Path, or the URL the run was given
-        where = output / name if isinstance(output, Path) else f"{output.rstrip('/')}/{name}"
-        click.echo(f"  {label:<10} {where}")
+    click.echo(run_summary(output, manifest, resumed))
 
 
 @main.command()
@@ -459,21 +442,8 @@ def optout(output: str, publishers: tuple[str, ...], domains: tuple[str, ...], r
 
 
 def _more_stats(output: str, top: int) -> None:
-    """The questions people ask first after the outcome table (README: the same in SQL)."""
-    from .io.ledger import require_finished_run
-    from .report.data import by_key, cluster_sizes, connect
-    from .summary import render_table
+    from .summary import more_stats
 
-    if not (Path(output) / "manifest.json").is_file():
-        return  # an unfinished run: the outcome table above is all the ledger can say yet
-    require_finished_run(Path(output))
-    con = connect(Path(output))
-    for column in ("publisher", "domain"):
-        rows = [dict(r, reasons=", ".join(f"{x['why']} ({x['n']})" for x in r["reasons"][:3]))
-                for r in by_key(con, column, top) if r["dropped"]]
-        click.echo(f"\ntop {column}s by removal")
-        click.echo(render_table([{column: r["key"], **r} for r in rows],
-                                [column, "records", "kept", "dropped", "reasons"]) if rows else "  (none)")
-    clusters = cluster_sizes(con)
-    click.echo("\ndedup cluster sizes")
-    click.echo(render_table(clusters, ["stage", "size", "clusters", "removed"]) if clusters else "  (none)")
+    text = more_stats(Path(output), top)
+    if text:
+        click.echo(text)

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from .cost import run_cost
 from .errors import ConservationError
 from .io.card import write_card
-from .io.layout import DOCUMENTS, LEDGER, MANIFEST, WORK, part_name
+from .io.layout import DOCUMENTS, LEDGER, MANIFEST, OUTPUT_FOLDERS, WORK, part_name
 from .io.ledger import ledger_views, optout_files, read_optouts, rows
 from .io.location import local_folder, open_store
 from .io.markers import marker_name
@@ -47,6 +47,8 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
                                                              else "json", "fields": 0}}
     if job.options.format == "parquet" and job.options.metadata == "struct":
         documents["metadata"] = restructure(job.out)
+    # a worker killed while writing (and retried, as Ray does) leaves its staging file behind
+    job.out.remove_temporaries(OUTPUT_FOLDERS)
     conservation = check_conservation(job, stats)
     outcomes = stats.by_outcome()
     manifest = {

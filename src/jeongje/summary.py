@@ -17,6 +17,28 @@ def manifest_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(r, share=r["documents"] / total) for r in manifest["by_outcome_stage_reason"]]
 
 
+def run_summary(output: Path | str, manifest: dict[str, Any], resumed: bool) -> str:
+    """What `jeongje run` prints when a run finishes: counts, the outcome table, what it
+    cost, warnings and where the outputs are (a Path, or the URL the run was given)."""
+    from .cost import describe
+
+    c = manifest["counts"]
+    lines = ["resumed an earlier run of the same inputs and recipe"] if resumed else []
+    lines.append(f"{c['records']:,} records: {c['kept']:,} kept, {c['dropped']:,} dropped, "
+                 f"{c['quarantined']:,} quarantined  (conservation check passed)")
+    lines.append(render_table(manifest_rows(manifest), ["outcome", "stage", "reason", "documents",
+                                                        "share", "bytes_in", "bytes_out"]))
+    if "cost" in manifest:
+        lines.append(describe(manifest["cost"]))
+    lines += [f"warning: {w['message']}" for w in manifest.get("warnings", [])]
+    lines.append("outputs:")
+    for label, name in [("documents", "documents"), ("ledger", "ledger"), ("edits", "edits"),
+                        ("manifest", "manifest.json")]:
+        where = output / name if isinstance(output, Path) else f"{output.rstrip('/')}/{name}"
+        lines.append(f"  {label:<10} {where}")
+    return "\n".join(lines)
+
+
 def ledger_summary(output: str | Path) -> list[dict[str, Any]]:
     """Documents and bytes per (outcome, stage, reason), computed from the ledger itself."""
     ledger = read_ledger(output)
@@ -78,3 +100,26 @@ def _human(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return str(n)
+
+
+def more_stats(output: Path, top: int) -> str:
+    """The questions people ask first after the outcome table (README: the same in SQL):
+    top publishers and domains by removal, dedup cluster sizes; empty for an unfinished run."""
+    from .io.ledger import require_finished_run
+    from .report.data import by_key, cluster_sizes, connect
+
+    if not (output / "manifest.json").is_file():
+        return ""  # an unfinished run: the outcome table is all the ledger can say yet
+    require_finished_run(output)
+    con = connect(output)
+    lines = []
+    for column in ("publisher", "domain"):
+        rows = [dict(r, reasons=", ".join(f"{x['why']} ({x['n']})" for x in r["reasons"][:3]))
+                for r in by_key(con, column, top) if r["dropped"]]
+        lines.append(f"\ntop {column}s by removal")
+        lines.append(render_table([{column: r["key"], **r} for r in rows],
+                                  [column, "records", "kept", "dropped", "reasons"]) if rows else "  (none)")
+    clusters = cluster_sizes(con)
+    lines.append("\ndedup cluster sizes")
+    lines.append(render_table(clusters, ["stage", "size", "clusters", "removed"]) if clusters else "  (none)")
+    return "\n".join(lines)
