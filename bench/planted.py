@@ -17,6 +17,7 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +120,8 @@ def build(data: Path, seed: int = 7, originals: int = 400, dup_share: float = 0.
     return records
 
 
-def score(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, Any]:
-    """Keeper-agnostic scores. `removed` maps each removed id to the id it duplicates.
-
-    Removal P/R/F1: in a true cluster of m documents, m-1 removals are right. ARI compares
-    the predicted clusters (from duplicate_of links) with the true ones. Recall per edit
-    type: a copy counts as found when it and its original end in one predicted cluster.
-    """
-    truth = {r["id"]: r["cluster"] for r in records}
+def predicted_clusters(ids: Iterable[str], removed: dict[str, str]) -> dict[str, str]:
+    """Each id's predicted cluster (its smallest member id), from the `duplicate_of` links."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -138,7 +133,18 @@ def score(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, A
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    predicted = {i: find(i) for i in truth}
+    return {i: find(i) for i in ids}
+
+
+def score(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, Any]:
+    """Keeper-agnostic scores. `removed` maps each removed id to the id it duplicates.
+
+    Removal P/R/F1: in a true cluster of m documents, m-1 removals are right. ARI compares
+    the predicted clusters (from duplicate_of links) with the true ones. Recall per edit
+    type: a copy counts as found when it and its original end in one predicted cluster.
+    """
+    truth = {r["id"]: r["cluster"] for r in records}
+    predicted = predicted_clusters(truth, removed)
     sizes = Counter(truth.values())
     removed_per = Counter(truth[i] for i in removed)
     tp = sum(min(removed_per[c], sizes[c] - 1) for c in sizes)
@@ -212,24 +218,14 @@ def _light(text: str, rng: random.Random) -> str:
 def score_tiers(records: list[dict[str, Any]], removed: dict[str, str]) -> dict[str, Any]:
     """`score`, plus copy recall per exact-Jaccard tier of the copy to its original."""
     out = score(records, removed)
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, b in removed.items():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    predicted = predicted_clusters({r["id"]: r["cluster"] for r in records}, removed)
     tiers: dict[str, list[int]] = {}
     for rec in records:
         if rec["edit"] != "original":
             j = rec["jaccard"]
             tier = ">=0.75" if j >= 0.75 else "0.5-0.75" if j >= 0.5 else "<0.5"
             slot = tiers.setdefault(tier, [0, 0])
-            slot[0] += find(rec["id"]) == find(rec["cluster"])
+            slot[0] += predicted[rec["id"]] == predicted[rec["cluster"]]
             slot[1] += 1
     out["recall_by_tier"] = {k: (round(v[0] / v[1], 4), v[1]) for k, v in sorted(tiers.items())}
     return out

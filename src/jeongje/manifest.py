@@ -51,6 +51,7 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
     job.out.remove_temporaries(OUTPUT_FOLDERS)
     conservation = check_conservation(job, stats)
     outcomes = stats.by_outcome()
+    files_in = sum(f.size for f in job.inputs)
     manifest = {
         "jeongje_version": __version__,
         "fingerprint": job.fingerprint,
@@ -74,9 +75,9 @@ def finalize(job: Job, wall_seconds: float, workers: int) -> dict[str, Any]:
         "stage_seconds": {k: {"wall": round(v[0], 3), "cpu": round(v[1], 3), "documents": int(v[2])}
                           for k, v in stats.stage_time.items()},
         "bytes": {"text_in": stats.bytes_in, "text_out": stats.bytes_out,
-                  "files_in": sum(f.size for f in job.inputs)},
+                  "files_in": files_in},
         "wall_seconds": round(wall_seconds, 3),
-        "cost": run_cost(stats, sum(f.size for f in job.inputs), wall_seconds, min(workers, len(job.shards)),
+        "cost": run_cost(stats, files_in, wall_seconds, min(workers, len(job.shards)),
                          job.options.watts_per_core, job.options.pue, job.options.grid_intensity),
         "conservation": conservation,
         "warnings": rule_warnings(job, stats),

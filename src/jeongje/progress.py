@@ -125,9 +125,10 @@ class Progress:
         """Whether the terminal reports its width (a fresh pseudo-terminal says 0 columns,
         and tqdm then draws nothing at all)."""
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns > 0 and os.get_terminal_size(self.stream.fileno()).lines > 0
+            size = os.get_terminal_size(self.stream.fileno())
         except (OSError, ValueError, AttributeError):
             return False
+        return size.columns > 0 and size.lines > 0
 
     def _fraction(self) -> float:
         if self.index == 0 and self.total_bytes:
@@ -154,7 +155,8 @@ class Progress:
                  f"{self.docs / elapsed:,.0f} {noun}/s"]
         if self.index == 0 and self.bytes:
             parts.append(f"{self.bytes / elapsed / 1e6:.1f} MB/s")
-        return ", ".join([*parts, *([self._eta()] if self._eta() else [])])
+        eta = self._eta()
+        return ", ".join([*parts, *([eta] if eta else [])])
 
     def _print(self, message: str) -> None:
         line = f"progress: {message}"
